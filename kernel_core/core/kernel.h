@@ -1,0 +1,151 @@
+// Kernel: the state of one kernel instance and the entry points the arch calls.
+#pragma once
+
+#include "core/phys_alloc.h"
+#include "objects/cspace.h"
+#include "objects/devmem.h"
+#include "objects/endpoint.h"
+#include "objects/irq.h"
+#include "objects/memory.h"
+#include "objects/paging.h"
+#include "objects/task.h"
+#include "sched/scheduler.h"
+
+namespace helios {
+
+// What the arch reports when a task faults.
+struct FaultInfo {
+    helios_fault_kind kind;
+    uint64_t addr;    // faulting data address (page faults), else 0
+    uint64_t ip;      // instruction pointer of the faulting instruction
+    unsigned access;  // HELIOS_ACCESS_* bits
+};
+
+// Per-frame record. Frames that back a Page, a page table or a VSpace hold
+// that object's record here (their frame is user data or a table); every
+// other object lives in its own frames and is only pointed to.
+struct Frame {
+    Object* owner = nullptr;
+    alignas(8) unsigned char storage[160];
+};
+
+// Counters for tests and the simulator's statistics.
+struct KernelStats {
+    uint64_t syscalls = 0;
+    uint64_t faults = 0;
+    uint64_t irqs = 0;
+    uint64_t switches = 0;
+    uint64_t objects_live = 0;
+};
+
+class Kernel {
+public:
+    Kernel() : paging(*this) {}
+    Kernel(const Kernel&) = delete;
+    Kernel& operator=(const Kernel&) = delete;
+
+    // Take over physical memory [phys_base, phys_base + size): the frame
+    // table and allocator bitmap are placed at its start. Returns the root
+    // Memory object covering every remaining frame (owned by nothing).
+    Result<Memory*> init(uint64_t phys_base, uint64_t size);
+
+    // ---- entry points (the arch has saved the task's registers into
+    // task.regs; afterwards it runs current(), restoring what is dirty) ----
+    void enter_syscall(Task& task);
+    void enter_fault(Task& task, const FaultInfo& fault);
+    void enter_irq(unsigned line);
+    void enter_tick();
+    // Put `task` (made by boot code) on the CPU if nothing else runs.
+    void make_runnable(Task& task);
+
+    // The task to run now; null means idle (every task blocked/suspended).
+    Task* current() const { return current_; }
+    // Put a runnable task on the CPU now, queueing the one that ran (tests,
+    // debuggers). Precondition: task.runnable().
+    void switch_to(Task& task);
+
+    // May `task` touch `width` bytes of ports at `port` directly? True when
+    // its cspace holds an IOPort capability covering them.
+    bool task_may_access_port(Task& task, uint32_t port, unsigned width);
+
+    // ---- object lifecycle ----
+    // Allocate one object of `type` from `memory` (size: radix for cspaces,
+    // pages for memory). Atomic. The object has no capabilities yet.
+    Result<Object*> create_object(Memory& memory, CapType type, uint64_t size);
+    // Device objects from a DevMem (type PAGE or DEVMEM).
+    Result<Object*> create_device_object(DevMem& devmem, CapType type, uint64_t size);
+    // Boot-time objects that belong to no Memory (irq control, io control,
+    // init's devmem): their frames are taken from the allocator directly.
+    Result<Object*> create_boot_object(CapType type, uint64_t a, uint64_t b);
+    // Destroy an object now: revoke every capability, tear down, free.
+    // Iterative: cascades (a memory's children, a cspace's contents) are
+    // queued, never recursed.
+    void destroy(Object* object);
+    // Delete one capability; destroys the object if it was the last owner.
+    void delete_cap(Slot& slot);
+    // Run the destroy queue until empty.
+    void drain_destroy_queue();
+
+    // Record for frame number `frame` (precondition: managed frame).
+    Frame& frame(uint64_t frame_number) { return frames_[frame_number - phys.first_frame()]; }
+    void* frame_ptr(uint64_t frame_number);
+
+    // ---- user memory, through the vspace's tables and the direct map ----
+    bool copy_from_user(VSpace& vs, uint64_t vaddr, void* dst, uint64_t len);
+    bool copy_to_user(VSpace& vs, uint64_t vaddr, const void* src, uint64_t len);
+    // The task's IPC buffer, or null when it is not mapped writable.
+    helios_ipcbuf* ipcbuf_of(Task& task);
+
+    // ---- logging ----
+    void log(const char* text);
+
+    PhysAllocator phys;
+    Paging paging;
+    Scheduler scheduler;
+    KernelStats stats;
+    Irq* irq_lines[Irq::kLines] = {};
+    // Objects owned by no Memory (IoPort, Irq), linked through `sibling`;
+    // their number is bounded by kMaxUnchargedObjects.
+    List<Object, &Object::sibling> ioports;
+    List<Object, &Object::sibling> irqs;
+    static constexpr uint32_t kMaxUnchargedObjects = 256;
+    Task* init_task = nullptr;
+
+    // ---- used by the uapi layer ----
+    void block(Task& task, BlockedOn on, Object* object);
+    void wake(Task& task, Error status, uint64_t value);
+    void unblock_silently(Task& task);
+    void reschedule_after(Task* was_running, bool yielded);
+    void set_suspended(Task& task, bool suspended);
+    void deliver_fault(Task& task, const FaultInfo& fault);
+    void abort_reply_wait(Task& caller);
+    void poll_notify(List<PollWait, &PollWait::link>& pollers);
+    uint32_t next_task_id() { return ++last_task_id_; }
+
+private:
+    void teardown(Object* object);
+    void free_object_frames(Object* object);
+    void teardown_task(Task& task);
+    void embedded_revoked(Slot& slot);
+    uint64_t frames_for(CapType type, uint64_t size);
+    Result<uint64_t> alloc_frames(uint64_t count);
+    Object* construct(CapType type, uint64_t first_frame, uint64_t size, uint64_t extra);
+
+    // Syscall handlers (uapi/).
+    void sys_dispatch(Task& task);
+    friend struct Uapi;
+
+    Frame* frames_ = nullptr;
+    Task* current_ = nullptr;
+    Task* in_entry_ = nullptr;  // the task whose entry is being handled, while alive
+    List<Object, &Object::destroy_link> destroy_queue_;
+    uint32_t last_task_id_ = 0;
+    uint32_t last_vspace_id_ = 0;
+};
+
+template <typename T>
+inline T* downcast(Object* object) {
+    return object && object->type() == T::kType ? static_cast<T*>(object) : nullptr;
+}
+
+}  // namespace helios
