@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every Debian package the project needs, only when missing.
+# Idempotent; safe to run before every build.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ make binutils
+  catch2 libfmt-dev libspdlog-dev libelf-dev
+  libzydis-dev libcli11-dev
+  gdb
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing missing packages: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    SUDO=sudo
+  else
+    echo "setup: error: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 1
+  fi
+else
+  SUDO=
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y -q "${missing[@]}" >/tmp/helios-setup.log 2>&1; then
+  # The package lists may be stale on a fresh machine.
+  if ! { $SUDO apt-get update -q && $SUDO apt-get install -y -q "${missing[@]}"; } >>/tmp/helios-setup.log 2>&1; then
+    echo "setup: error: could not install ${missing[*]}; see /tmp/helios-setup.log" >&2
+    tail -5 /tmp/helios-setup.log >&2
+    exit 1
+  fi
+fi
+echo "setup: done"

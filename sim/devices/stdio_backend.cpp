@@ -1,0 +1,169 @@
+// The stdio character backend and the raw-mode terminal guard.
+#include "sim/devices/stdio_backend.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <poll.h>
+#include <termios.h>
+
+#include <fmt/format.h>
+
+#include "sim/devices/device_log.h"
+#include "sim/devices/fd_io.h"
+
+namespace helios::sim {
+
+namespace {
+
+// The terminal state to restore. Plain globals because a signal handler
+// reads them: g_raw_fd is written last when entering raw mode and first when
+// leaving it, so a handler never sees a half-written g_saved_termios.
+termios g_saved_termios{};
+volatile sig_atomic_t g_raw_fd = -1;
+
+constexpr int kFatalSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT,
+                                 SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+
+void restore_on_signal(int sig)
+{
+    restore_stdio_terminal();
+    // SA_RESETHAND put back the default action, and the signal is blocked
+    // while this handler runs: raising it again makes it pending, and on
+    // return it takes the default action, so the exit status and any core
+    // dump stay what they would have been without us.
+    ::raise(sig);
+}
+
+void restore_at_exit() { restore_stdio_terminal(); }
+
+// Installed once per process: the first raw terminal arms them.
+void install_restorers()
+{
+    static bool installed = false;
+    if (installed) {
+        return;
+    }
+    installed = true;
+    std::atexit(restore_at_exit);
+    for (int sig : kFatalSignals) {
+        struct sigaction old{};
+        if (sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL ||
+            (old.sa_flags & SA_SIGINFO)) {
+            continue;  // someone else handles it; they must restore
+        }
+        struct sigaction sa{};
+        sa.sa_handler = restore_on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        sigaction(sig, &sa, nullptr);
+    }
+}
+
+}  // namespace
+
+void restore_stdio_terminal() noexcept
+{
+    const int fd = g_raw_fd;
+    if (fd >= 0) {
+        g_raw_fd = -1;
+        // tcsetattr is async-signal-safe (POSIX.1-2008 list).
+        ::tcsetattr(fd, TCSANOW, &g_saved_termios);
+    }
+}
+
+StdioBackend::StdioBackend(int in_fd, int out_fd) : in_fd_(in_fd), out_fd_(out_fd)
+{
+    // Only one terminal can be raw at a time; a second stdio backend on the
+    // same terminal (COM1 and COM2 both on stdio) shares the first's mode.
+    if (g_raw_fd >= 0 || !::isatty(in_fd_)) {
+        return;
+    }
+    termios saved{};
+    if (::tcgetattr(in_fd_, &saved) != 0) {
+        return;
+    }
+    termios raw = saved;
+    // As QEMU's stdio: no input translation or flow control, no echo or
+    // line editing; keep ISIG and OPOST.
+    raw.c_iflag &= ~static_cast<tcflag_t>(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+                                          ICRNL | IXON);
+    raw.c_oflag |= OPOST;
+    raw.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL | ICANON | IEXTEN);
+    raw.c_cflag &= ~static_cast<tcflag_t>(CSIZE | PARENB);
+    raw.c_cflag |= CS8;
+    raw.c_cc[VMIN] = 1;
+    raw.c_cc[VTIME] = 0;
+    g_saved_termios = saved;
+    install_restorers();
+    if (::tcsetattr(in_fd_, TCSANOW, &raw) != 0) {
+        device_log().warn("stdio: cannot put the terminal into raw mode: {}", errno_text(errno));
+        return;
+    }
+    g_raw_fd = in_fd_;
+    owns_terminal_ = true;
+}
+
+StdioBackend::~StdioBackend()
+{
+    if (owns_terminal_) {
+        restore_stdio_terminal();
+    }
+}
+
+void StdioBackend::write(const uint8_t* data, size_t len)
+{
+    if (out_broken_) {
+        return;
+    }
+    if (!write_all(out_fd_, data, len)) {
+        out_broken_ = true;
+        device_log().warn("stdio: output dropped from now on: {}", errno_text(errno));
+    }
+}
+
+size_t StdioBackend::read(uint8_t* buf, size_t max)
+{
+    if (eof_ || max == 0) {
+        return 0;
+    }
+    pollfd pfd{in_fd_, POLLIN, 0};
+    int ready;
+    do {
+        ready = ::poll(&pfd, 1, 0);
+    } while (ready < 0 && errno == EINTR);
+    if (ready <= 0) {
+        return 0;
+    }
+    if (pfd.revents & POLLNVAL) {
+        eof_ = true;
+        return 0;
+    }
+    // POLLHUP without POLLIN still means "read() will not block": it
+    // returns what is left, then 0 at end of input.
+    const ssize_t n = ::read(in_fd_, buf, max);
+    if (n > 0) {
+        return static_cast<size_t>(n);
+    }
+    if (n == 0) {
+        eof_ = true;
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        eof_ = true;
+        device_log().warn("stdio: input closed: {}", errno_text(errno));
+    }
+    return 0;
+}
+
+std::string StdioBackend::describe() const
+{
+    std::string text = "stdio";
+    if (owns_terminal_) {
+        text += " (raw terminal)";
+    }
+    if (eof_) {
+        text += " (end of input)";
+    }
+    return text;
+}
+
+}  // namespace helios::sim
