@@ -80,7 +80,7 @@ END(guest_faults)
 SNIPPET(guest_counter)
         add     rbx, 1
         push    rbx                     /* touch the thread's own stack */
-        pop     rcx
+        pop     rsi                     /* not rcx: syscall itself overwrites rcx and r11 */
         mov     eax, 500
         syscall
         jmp     guest_counter_begin

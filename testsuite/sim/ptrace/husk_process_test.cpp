@@ -101,7 +101,7 @@ TEST_CASE("guest syscalls stop with SYSEMU and never reach Linux", "[husk][sysca
     CHECK(g.husk->threads() == std::vector<pid_t>{tid});
 }
 
-TEST_CASE("a store to an unmapped page faults as a write, and retries after a batch map", "[husk][fault]") {
+TEST_CASE("a store to an unmapped page faults as a write and retries after a batch map", "[husk][fault]") {
     GuestFixture g(SNIPPET(guest_store));
     user_regs_struct r;
     const pid_t tid = g.new_thread(r);
@@ -112,15 +112,15 @@ TEST_CASE("a store to an unmapped page faults as a write, and retries after a ba
     REQUIRE(e.kind == StopKind::Signal);
     CHECK(e.signo == SIGSEGV);
     CHECK(e.si_code == SEGV_MAPERR);
-    CHECK(e.si_addr == data + 0x18);
+    CHECK(e.fault_addr == data + 0x18);
     const uint64_t fault_rip = r.rip;
     CHECK(fault_rip == kCodeVaddr + 10);  // after the 10-byte movabs
 
     uint8_t insn[15];
     const size_t n = g.husk->read_instruction(r.rip, insn);
     REQUIRE(n > 0);
-    CHECK(classify_access(insn, n, e.si_addr, r.rip, &r) == MemAccess::Write);
-    CHECK(classify_access(insn, n, e.si_addr, r.rip) == MemAccess::Write);
+    CHECK(classify_access(insn, n, e.fault_addr, r.rip, &r) == MemAccess::Write);
+    CHECK(classify_access(insn, n, e.fault_addr, r.rip) == MemAccess::Write);
 
     REQUIRE(g.husk->map(data, kFreeFrames, kPage, PROT_READ | PROT_WRITE).ok());
     const uint64_t trips = g.husk->round_trips();
@@ -133,7 +133,7 @@ TEST_CASE("a store to an unmapped page faults as a write, and retries after a ba
     CHECK(u64_at(*g.phys, kFreeFrames + 0x18) == 0x1122334455667788ull);
 }
 
-TEST_CASE("a load from an unmapped page faults as a read; a jump there as an exec", "[husk][fault]") {
+TEST_CASE("a load from an unmapped page faults as a read and a jump there as an exec", "[husk][fault]") {
     SECTION("load") {
         GuestFixture g(SNIPPET(guest_load));
         user_regs_struct r;
@@ -142,10 +142,10 @@ TEST_CASE("a load from an unmapped page faults as a read; a jump there as an exe
         StopEvent e = g.run(tid, r);
         REQUIRE(e.kind == StopKind::Signal);
         CHECK(e.signo == SIGSEGV);
-        CHECK(e.si_addr == 0x20000008);
+        CHECK(e.fault_addr == 0x20000008);
         uint8_t insn[15];
         const size_t n = g.husk->read_instruction(r.rip, insn);
-        CHECK(classify_access(insn, n, e.si_addr, r.rip, &r) == MemAccess::Read);
+        CHECK(classify_access(insn, n, e.fault_addr, r.rip, &r) == MemAccess::Read);
     }
     SECTION("jump") {
         GuestFixture g(SNIPPET(guest_jump));
@@ -155,12 +155,12 @@ TEST_CASE("a load from an unmapped page faults as a read; a jump there as an exe
         StopEvent e = g.run(tid, r);
         REQUIRE(e.kind == StopKind::Signal);
         CHECK(e.signo == SIGSEGV);
-        CHECK(e.si_addr == 0x30000000);
+        CHECK(e.fault_addr == 0x30000000);
         CHECK(r.rip == 0x30000000);
         uint8_t insn[15];
         const size_t n = g.husk->read_instruction(r.rip, insn);
         CHECK(n == 0);
-        CHECK(classify_access(insn, n, e.si_addr, r.rip, &r) == MemAccess::Exec);
+        CHECK(classify_access(insn, n, e.fault_addr, r.rip, &r) == MemAccess::Exec);
     }
     SECTION("write to a read-only page") {
         GuestFixture g(SNIPPET(guest_store));
@@ -180,7 +180,7 @@ TEST_CASE("a load from an unmapped page faults as a read; a jump there as an exe
     }
 }
 
-TEST_CASE("port I/O faults with #GP and decodes; the simulator performs it and skips it", "[husk][portio]") {
+TEST_CASE("port I/O faults with #GP and is decoded then performed and skipped", "[husk][portio]") {
     GuestFixture g(SNIPPET(guest_port_io));
     user_regs_struct r;
     const pid_t tid = g.new_thread(r);
@@ -189,7 +189,7 @@ TEST_CASE("port I/O faults with #GP and decodes; the simulator performs it and s
     REQUIRE(e.kind == StopKind::Signal);
     CHECK(e.signo == SIGSEGV);
     CHECK(e.si_code == SI_KERNEL);  // general protection, not a page fault
-    CHECK(e.si_addr == 0);
+    CHECK(e.fault_addr == 0);
     uint8_t insn[15];
     size_t n = g.husk->read_instruction(r.rip, insn);
     auto io = decode_port_io(insn, n);
@@ -220,7 +220,7 @@ TEST_CASE("port I/O faults with #GP and decodes; the simulator performs it and s
     CHECK(r.rdi == 0x5A);
 }
 
-TEST_CASE("int3, ud2 and divide by zero stop as SIGTRAP, SIGILL and SIGFPE", "[husk][fault]") {
+TEST_CASE("int3 ud2 and divide by zero stop as SIGTRAP SIGILL and SIGFPE", "[husk][fault]") {
     GuestFixture g(SNIPPET(guest_faults));
     user_regs_struct r;
     const pid_t tid = g.new_thread(r);
@@ -278,7 +278,7 @@ TEST_CASE("floating-point registers can be set before a run", "[husk]") {
     CHECK(r.rdi == 0x01234567deadbeefull);
 }
 
-TEST_CASE("a batch of 256 page maps costs one round trip; 2000 cost two", "[husk][batch]") {
+TEST_CASE("a batch of 256 page maps costs one round trip and 2000 cost two", "[husk][batch]") {
     GuestFixture g(SNIPPET(guest_nops));
     const uint64_t base = 0x10000000;
     // Frames in reverse order, so that no two mappings merge.
@@ -371,9 +371,9 @@ TEST_CASE("two threads in one husk keep separate registers and stacks", "[husk][
         REQUIRE(g.run(tb, b).kind == StopKind::Syscall);
     }
     CHECK(a.rbx == 3);
-    CHECK(a.rcx == 3);
+    CHECK(a.rsi == 3);
     CHECK(b.rbx == 106);
-    CHECK(b.rcx == 106);
+    CHECK(b.rsi == 106);
     CHECK(u64_at(*g.phys, kStackFrame + kPage - 8) == 3);       // a's push
     CHECK(u64_at(*g.phys, kStackFrame + 2 * kPage - 8) == 106); // b's push
 

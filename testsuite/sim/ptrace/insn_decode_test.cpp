@@ -63,7 +63,7 @@ TEST_CASE("out: every form", "[decode][portio]") {
     check(io({0xEF}), {false, 4, false, 0, false, false, 1});               // out dx, eax
 }
 
-TEST_CASE("ins/outs: every width, with and without rep", "[decode][portio]") {
+TEST_CASE("ins/outs: every width with and without rep", "[decode][portio]") {
     check(io({0x6C}), {true, 1, false, 0, true, false, 1});                 // insb
     check(io({0x66, 0x6D}), {true, 2, false, 0, true, false, 2});           // insw
     check(io({0x6D}), {true, 4, false, 0, true, false, 1});                 // insd

@@ -1,0 +1,385 @@
+// Machine: boot, the run loop, and the translation of ptrace stops into kernel entries.
+#include "sim/machine/machine.h"
+
+#include "sim/devices/stdio_backend.h"
+#include "sim/ptrace/guest_regs.h"
+#include "sim/ptrace/insn_decode.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+
+#include <chrono>
+#include <csignal>
+
+namespace helios::sim {
+
+namespace {
+Machine* g_machine = nullptr;
+// The top of simulated RAM is a device-memory window (a stand-in for MMIO or
+// a framebuffer), handed to init as its DevMem.
+constexpr uint64_t kDevMemPages = 16;
+}  // namespace
+
+Machine& Machine::current() { return *g_machine; }
+
+Machine::Machine(MachineConfig config) : config_(std::move(config)) { g_machine = this; }
+
+Machine::~Machine() {
+    threads_.clear();
+    husks_.clear();  // kills every husk
+    if (g_machine == this) g_machine = nullptr;
+}
+
+Status Machine::boot(const std::vector<uint8_t>& image) {
+    if (config_.memory_bytes < (4ull << 20) || config_.memory_bytes % HELIOS_PAGE_SIZE)
+        return Status::failure(fmt::format("--mem must be a multiple of 4 KiB and at least 4 MiB (got {})",
+                                           config_.memory_bytes));
+    auto mem = PhysicalMemory::create(config_.memory_bytes);
+    if (!mem) return mem.status();
+    memory_ = std::move(*mem);
+
+    std::string err;
+    com1_end_ = parse_char_backend(config_.com1, err, "COM1");
+    if (!com1_end_) return Status::failure("--com1: " + err);
+    com2_end_ = parse_char_backend(config_.com2, err, "COM2");
+    if (!com2_end_) return Status::failure("--com2: " + err);
+    com1_.on_tx = [this](uint8_t b) { com1_end_->write(&b, 1); };
+    com2_.on_tx = [this](uint8_t b) { com2_end_->write(&b, 1); };
+    com1_.on_irq_change = [this](bool level) { pic_.set_level(kCom1Irq, level); };
+    com2_.on_irq_change = [this](bool level) { pic_.set_level(kCom2Irq, level); };
+    if (!config_.trace_path.empty()) {
+        trace_ = TraceWriter::open(config_.trace_path, err);
+        if (!trace_) return Status::failure(err);
+    }
+
+    uint64_t ram = config_.memory_bytes - kDevMemPages * HELIOS_PAGE_SIZE;
+    auto root = kernel_.init(0, ram);
+    if (!root.ok()) return Status::failure(fmt::format("kernel init failed: {}", error_name(root.error())));
+    root_ = *root;
+
+    BootConfig boot{};
+    boot.initramfs = image.data();
+    boot.initramfs_size = image.size();
+    boot.devmem_base = ram;
+    boot.devmem_pages = kDevMemPages;
+    boot.cmdline = config_.cmdline.c_str();
+    BootError why;
+    auto init = boot_init(kernel_, *root_, boot, &why);
+    if (!init.ok()) {
+        std::string msg = why.what ? why.what : "boot failed";
+        if (why.detail) msg += fmt::format(": {}", why.detail);
+        return Status::failure(msg);
+    }
+    return Status::success();
+}
+
+// ---- registers --------------------------------------------------------------
+
+void Machine::load_regs(Task& task, const user_regs_struct& r) {
+    helios_regs& h = task.regs;
+    h.rax = r.rax, h.rbx = r.rbx, h.rcx = r.rcx, h.rdx = r.rdx, h.rsi = r.rsi, h.rdi = r.rdi;
+    h.rbp = r.rbp, h.rsp = r.rsp, h.r8 = r.r8, h.r9 = r.r9, h.r10 = r.r10, h.r11 = r.r11;
+    h.r12 = r.r12, h.r13 = r.r13, h.r14 = r.r14, h.r15 = r.r15;
+    h.rip = r.rip, h.rflags = r.eflags, h.fs_base = r.fs_base, h.gs_base = r.gs_base;
+    task.dirty = kDirtyNone;
+}
+
+void Machine::store_regs(const Task& task, user_regs_struct& r) {
+    const helios_regs& h = task.regs;
+    r.rax = h.rax, r.rbx = h.rbx, r.rcx = h.rcx, r.rdx = h.rdx, r.rsi = h.rsi, r.rdi = h.rdi;
+    r.rbp = h.rbp, r.rsp = h.rsp, r.r8 = h.r8, r.r9 = h.r9, r.r10 = h.r10, r.r11 = h.r11;
+    r.r12 = h.r12, r.r13 = h.r13, r.r14 = h.r14, r.r15 = h.r15;
+    r.rip = h.rip, r.eflags = h.rflags, r.fs_base = h.fs_base, r.gs_base = h.gs_base;
+}
+
+// ---- address spaces and threads ----------------------------------------------
+
+HuskProcess* Machine::husk_for(VSpace& vs) {
+    auto it = husks_.find(vs.id());
+    if (it != husks_.end()) return it->second.get();
+    auto husk = HuskProcess::spawn(*memory_);
+    if (!husk) {
+        fatal_ = "cannot start a husk process: " + husk.message();
+        return nullptr;
+    }
+    HuskProcess* h = husk->get();
+    husks_[vs.id()] = std::move(*husk);
+    return h;
+}
+
+static int prot_of(unsigned flags) {
+    return PROT_READ | ((flags & HELIOS_MAP_WRITE) ? PROT_WRITE : 0) | ((flags & HELIOS_MAP_EXEC) ? PROT_EXEC : 0);
+}
+
+void Machine::map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags) {
+    HuskProcess* h = husk_for(vs);
+    if (!h) return;
+    Status st = h->map(vaddr, phys, HELIOS_PAGE_SIZE, prot_of(flags));
+    if (!st) fmt::print(stderr, "helios-sim: warning: mapping {:#x} in vspace {}: {}\n", vaddr, vs.id(), st.message());
+}
+
+void Machine::unmap_page(VSpace& vs, uint64_t vaddr) {
+    auto it = husks_.find(vs.id());
+    if (it == husks_.end()) return;
+    (void)it->second->unmap(vaddr, HELIOS_PAGE_SIZE);
+}
+
+void Machine::vspace_destroyed(VSpace& vs) {
+    for (auto it = threads_.begin(); it != threads_.end();) {
+        auto found = husks_.find(vs.id());
+        if (found != husks_.end() && it->second.husk == found->second.get())
+            it = threads_.erase(it);
+        else
+            ++it;
+    }
+    husks_.erase(vs.id());
+}
+
+void Machine::task_destroyed(Task& task) {
+    auto it = threads_.find(task.id());
+    if (it == threads_.end()) return;
+    (void)it->second.husk->kill_thread(it->second.tid);
+    threads_.erase(it);
+}
+
+void Machine::task_exited(Task& task, uint64_t status) {
+    if (&task == kernel_.init_task) init_exit_ = static_cast<int>(status & 0xFF);
+    task_destroyed(task);  // its Linux thread is no longer needed
+}
+
+Result<Machine::Thread*> Machine::thread_for(Task& task) {
+    auto it = threads_.find(task.id());
+    VSpace* vs = task.vspace();
+    HuskProcess* h = vs ? husk_for(*vs) : nullptr;
+    if (!h) return Status::failure(fatal_.empty() ? "task without an address space" : fatal_);
+    if (it != threads_.end() && it->second.husk != h) {
+        // Reconfigured into another vspace: move to a thread of that husk.
+        (void)it->second.husk->kill_thread(it->second.tid);
+        threads_.erase(it);
+        it = threads_.end();
+    }
+    if (it == threads_.end()) {
+        auto tid = h->create_thread();
+        if (!tid) return tid.status();
+        Thread th;
+        th.husk = h;
+        th.tid = *tid;
+        th.regs = initial_guest_regs(0, 0);
+        it = threads_.emplace(task.id(), th).first;
+        task.dirty = kDirtyAll;
+    }
+    return &it->second;
+}
+
+// ---- devices -------------------------------------------------------------------
+
+uint32_t Machine::port_in(uint16_t port, unsigned width) {
+    uint32_t v = 0;
+    for (unsigned i = 0; i < width; ++i) {
+        uint16_t p = static_cast<uint16_t>(port + i);
+        uint8_t b = 0xFF;
+        if (p >= kCom1Base && p < kCom1Base + 8)
+            b = com1_.read(p - kCom1Base);
+        else if (p >= kCom2Base && p < kCom2Base + 8)
+            b = com2_.read(p - kCom2Base);
+        v |= static_cast<uint32_t>(b) << (8 * i);
+    }
+    return v;
+}
+
+void Machine::port_out(uint16_t port, unsigned width, uint32_t value) {
+    for (unsigned i = 0; i < width; ++i) {
+        uint16_t p = static_cast<uint16_t>(port + i);
+        uint8_t b = static_cast<uint8_t>(value >> (8 * i));
+        if (p >= kCom1Base && p < kCom1Base + 8)
+            com1_.write(p - kCom1Base, b);
+        else if (p >= kCom2Base && p < kCom2Base + 8)
+            com2_.write(p - kCom2Base, b);
+    }
+}
+
+void Machine::console_write(const char* text, size_t length) {
+    // The kernel console is COM1's far end, as on a PC with a serial console.
+    com1_end_->write(reinterpret_cast<const uint8_t*>(text), length);
+}
+
+void Machine::trace(const arch::TraceEvent& event) {
+    if (trace_) trace_->write(clock_.now(), event);
+}
+
+bool Machine::has_live_input() const {
+    return com1_end_->poll_fd() >= 0 || com2_end_->poll_fd() >= 0 || com1_end_->has_buffered_input() ||
+           com2_end_->has_buffered_input();
+}
+
+void Machine::poll_input(bool block, int timeout_ms) {
+    if (block) {
+        struct pollfd fds[2];
+        int n = 0;
+        for (CharBackend* end : {com1_end_.get(), com2_end_.get()})
+            if (end->poll_fd() >= 0) fds[n++] = {end->poll_fd(), POLLIN, 0};
+        if (n) (void)::poll(fds, n, timeout_ms);
+    }
+    struct Port {
+        Uart16550& uart;
+        CharBackend& end;
+    };
+    for (Port port : {Port{com1_, *com1_end_}, Port{com2_, *com2_end_}}) {
+        port.end.service();
+        uint8_t buf[16];
+        size_t space = port.uart.rx_space();
+        if (space == 0) continue;
+        size_t n = port.end.read(buf, space < sizeof buf ? space : sizeof buf);
+        for (size_t i = 0; i < n; ++i) port.uart.push_rx(buf[i]);
+    }
+}
+
+void Machine::kernel_entry_boundary() {
+    poll_input(false, 0);
+    if (clock_.now() >= next_tick_) {
+        next_tick_ = clock_.now() - clock_.now() % kTickNs + kTickNs;
+        kernel_.enter_tick();
+    }
+    while (auto line = pic_.next_pending()) kernel_.enter_irq(*line);
+}
+
+// ---- stops -----------------------------------------------------------------------
+
+bool Machine::handle_port_io(Task& task, Thread& th) {
+    uint8_t insn[15];
+    size_t n = th.husk->read_instruction(th.regs.rip, insn, sizeof insn);
+    auto io = decode_port_io(insn, n);
+    if (!io) return false;
+    uint16_t port = io->port_is_imm ? io->port : static_cast<uint16_t>(th.regs.rdx);
+    if (!kernel_.task_may_access_port(task, port, io->width)) {
+        FaultInfo f{HELIOS_FAULT_IOPORT, port, th.regs.rip, io->is_in ? HELIOS_ACCESS_READ : HELIOS_ACCESS_WRITE};
+        kernel_.enter_fault(task, f);
+        return true;
+    }
+    uint64_t mask = io->width == 4 ? 0xFFFFFFFFull : io->width == 2 ? 0xFFFFull : 0xFFull;
+    if (!io->is_string) {
+        if (io->is_in) {
+            uint64_t v = port_in(port, io->width);
+            // 32-bit results zero-extend into rax, narrower ones merge.
+            th.regs.rax = io->width == 4 ? v : (th.regs.rax & ~mask) | v;
+        } else {
+            port_out(port, io->width, static_cast<uint32_t>(th.regs.rax & mask));
+        }
+    } else {
+        uint64_t count = io->rep ? th.regs.rcx : 1;
+        int step = (th.regs.eflags & 0x400) ? -static_cast<int>(io->width) : static_cast<int>(io->width);
+        VSpace& vs = *task.vspace();
+        for (; count; --count) {
+            uint32_t v = 0;
+            if (io->is_in) {
+                v = port_in(port, io->width);
+                if (!kernel_.copy_to_user(vs, th.regs.rdi, &v, io->width)) break;
+                th.regs.rdi += step;
+            } else {
+                if (!kernel_.copy_from_user(vs, th.regs.rsi, &v, io->width)) break;
+                port_out(port, io->width, v);
+                th.regs.rsi += step;
+            }
+            if (io->rep) th.regs.rcx--;
+        }
+        if (count) {
+            // The memory operand faulted: report it like hardware would.
+            load_regs(task, th.regs);
+            FaultInfo f{HELIOS_FAULT_PAGE, io->is_in ? th.regs.rdi : th.regs.rsi, th.regs.rip,
+                        io->is_in ? HELIOS_ACCESS_WRITE : HELIOS_ACCESS_READ};
+            kernel_.enter_fault(task, f);
+            return true;
+        }
+    }
+    th.regs.rip += io->length;
+    load_regs(task, th.regs);
+    return true;
+}
+
+void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
+    switch (ev.kind) {
+        case StopKind::Syscall:
+            task.regs.rax = ev.syscall_nr;
+            kernel_.enter_syscall(task);
+            return;
+        case StopKind::Signal:
+        case StopKind::SingleStep: {
+            FaultInfo f{HELIOS_FAULT_GENERAL_PROTECTION, 0, th.regs.rip, 0};
+            switch (ev.signo) {
+                case SIGSEGV:
+                case SIGBUS:
+                    if (ev.si_code == SI_KERNEL || (ev.signo == SIGSEGV && ev.fault_addr == 0 && ev.si_code > 2)) {
+                        if (handle_port_io(task, th)) return;
+                        break;  // a general protection fault
+                    }
+                    {
+                        uint8_t insn[15];
+                        size_t n = th.husk->read_instruction(th.regs.rip, insn, sizeof insn);
+                        MemAccess a = classify_access(insn, n, ev.fault_addr, th.regs.rip, &th.regs);
+                        f.kind = HELIOS_FAULT_PAGE;
+                        f.addr = ev.fault_addr;
+                        f.access = (a == MemAccess::Write ? HELIOS_ACCESS_WRITE
+                                    : a == MemAccess::Exec ? HELIOS_ACCESS_EXEC
+                                                           : HELIOS_ACCESS_READ) |
+                                   (ev.si_code == SEGV_ACCERR ? HELIOS_ACCESS_PRESENT : 0);
+                    }
+                    break;
+                case SIGILL: f.kind = HELIOS_FAULT_INVALID_OPCODE; break;
+                case SIGFPE: f.kind = HELIOS_FAULT_DIVIDE; break;
+                case SIGTRAP: f.kind = ev.kind == StopKind::SingleStep ? HELIOS_FAULT_DEBUG : HELIOS_FAULT_BREAKPOINT; break;
+                default: break;
+            }
+            kernel_.enter_fault(task, f);
+            return;
+        }
+        case StopKind::Exited:
+        case StopKind::Killed: {
+            // The Linux thread vanished under us (killed from outside): the
+            // task faults, and gets a fresh thread if it is ever resumed.
+            threads_.erase(task.id());
+            FaultInfo f{HELIOS_FAULT_GENERAL_PROTECTION, 0, task.regs.rip, 0};
+            kernel_.enter_fault(task, f);
+            return;
+        }
+    }
+}
+
+RunOutcome Machine::run() {
+    auto start = std::chrono::steady_clock::now();
+    for (;;) {
+        if (init_exit_) return {*init_exit_, fmt::format("init exited with status {}", *init_exit_)};
+        if (!fatal_.empty()) return {70, fatal_};
+        if (config_.timeout_seconds > 0) {
+            double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (elapsed > config_.timeout_seconds)
+                return {124, fmt::format("timeout: stopped after {} s", config_.timeout_seconds)};
+        }
+        kernel_entry_boundary();
+        Task* task = kernel_.current();
+        if (!task) {
+            if (!kernel_.init_task) return {70, "init was destroyed"};
+            if (!has_live_input()) return {75, "every task is blocked and no input can arrive (deadlock)"};
+            // Idle: virtual time jumps to the next tick; wait for input.
+            clock_.advance_to(next_tick_);
+            bool buffered = com1_end_->has_buffered_input() || com2_end_->has_buffered_input();
+            poll_input(!buffered, 50);
+            continue;
+        }
+        auto th = thread_for(*task);
+        if (!th) return {70, "cannot run task: " + th.message()};
+        Thread& t = **th;
+        Status flushed = t.husk->flush();
+        if (!flushed) return {70, "applying mappings failed: " + flushed.message()};
+        if (task->dirty != kDirtyNone) store_regs(*task, t.regs);
+        auto ev = t.husk->run(t.tid, t.regs);
+        if (!ev) return {70, "running task failed: " + ev.message()};
+        entries_++;
+        clock_.advance(kEntryCostNs);
+        if (ev->kind != StopKind::Exited && ev->kind != StopKind::Killed) load_regs(*task, t.regs);
+        handle_stop(*task, t, *ev);
+    }
+}
+
+}  // namespace helios::sim

@@ -1,0 +1,115 @@
+// Machine: one simulated PC running the hosted kernel core over ptrace'd husks.
+#pragma once
+
+#include "core/boot.h"
+#include "core/kernel.h"
+#include "sim/devices/char_backend.h"
+#include "sim/devices/interrupt_controller.h"
+#include "sim/devices/uart16550.h"
+#include "sim/devices/virtual_clock.h"
+#include "sim/machine/trace_writer.h"
+#include "sim/ptrace/husk_process.h"
+#include "sim/ptrace/physical_memory.h"
+
+#include <sys/user.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace helios::sim {
+
+struct MachineConfig {
+    uint64_t memory_bytes = 128ull << 20;
+    std::string com1 = "stdio";
+    std::string com2 = "none";
+    std::string trace_path;       // empty: no trace
+    double timeout_seconds = 0;   // 0: none
+    bool free_running = false;
+    std::string cmdline;
+};
+
+// How a run ended.
+struct RunOutcome {
+    int exit_code = 0;       // init's exit status, or a simulator error code
+    std::string reason;      // human-readable
+};
+
+// The simulator proper. Exactly one guest thread runs at a time; all others
+// sit in ptrace-stop. Virtual time advances by a fixed quantum at every
+// kernel entry and jumps ahead when every task is blocked, so a run depends
+// only on its image and its input.
+class Machine {
+public:
+    // Virtual nanoseconds charged per kernel entry, and the tick period.
+    static constexpr uint64_t kEntryCostNs = 1000;
+    static constexpr uint64_t kTickNs = 10'000'000;
+    static constexpr uint16_t kCom1Base = 0x3F8, kCom2Base = 0x2F8;
+    static constexpr unsigned kCom1Irq = 4, kCom2Irq = 3;
+
+    explicit Machine(MachineConfig config);
+    ~Machine();
+
+    // Set up memory, devices and the kernel, and build init from `image`.
+    // Returns a message naming the problem on failure.
+    Status boot(const std::vector<uint8_t>& image);
+    // Run until init exits, a timeout, or a deadlock.
+    RunOutcome run();
+
+    // ---- used by the arch seam (sim_arch.cpp) ----
+    static Machine& current();
+    void* phys_to_virt(uint64_t phys) { return memory_->base() + phys; }
+    void map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags);
+    void unmap_page(VSpace& vs, uint64_t vaddr);
+    void vspace_destroyed(VSpace& vs);
+    void task_destroyed(Task& task);
+    void task_exited(Task& task, uint64_t status);
+    void irq_mask(unsigned line) { pic_.mask(line); }
+    void irq_unmask(unsigned line) { pic_.unmask(line); }
+    uint32_t port_in(uint16_t port, unsigned width);
+    void port_out(uint16_t port, unsigned width, uint32_t value);
+    uint64_t now_ns() const { return clock_.now(); }
+    void console_write(const char* text, size_t length);
+    void trace(const arch::TraceEvent& event);
+
+    Kernel& kernel() { return kernel_; }
+    uint64_t kernel_entries() const { return entries_; }
+
+private:
+    struct Thread {
+        HuskProcess* husk = nullptr;
+        pid_t tid = 0;
+        user_regs_struct regs{};
+    };
+
+    HuskProcess* husk_for(VSpace& vs);
+    Result<Thread*> thread_for(Task& task);
+    void load_regs(Task& task, const user_regs_struct& r);
+    void store_regs(const Task& task, user_regs_struct& r);
+    void kernel_entry_boundary();
+    void poll_input(bool block, int timeout_ms);
+    bool handle_port_io(Task& task, Thread& th);
+    void handle_stop(Task& task, Thread& th, const StopEvent& ev);
+    bool has_live_input() const;
+
+    MachineConfig config_;
+    std::unique_ptr<PhysicalMemory> memory_;
+    Kernel kernel_;
+    Memory* root_ = nullptr;
+    std::unordered_map<uint32_t, std::unique_ptr<HuskProcess>> husks_;  // by vspace id
+    std::unordered_map<uint32_t, Thread> threads_;                       // by task id
+    Uart16550 com1_, com2_;
+    std::unique_ptr<CharBackend> com1_end_, com2_end_;
+    InterruptController pic_;
+    VirtualClock clock_;
+    std::unique_ptr<TraceWriter> trace_;
+    uint64_t entries_ = 0;
+    uint64_t next_tick_ = kTickNs;
+    std::optional<int> init_exit_;
+    std::string fatal_;
+};
+
+}  // namespace helios::sim

@@ -1,0 +1,120 @@
+// TraceWriter: names and argument names come from the ABI tables.
+#include "sim/machine/trace_writer.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace helios::sim {
+
+namespace {
+
+struct SyscallInfo {
+    const char* name;
+    unsigned nargs;
+    const char* args;  // "(addr, len)"
+};
+
+const SyscallInfo* syscall_info(uint64_t nr) {
+    static const SyscallInfo table[] = {
+#define HELIOS_X_INFO(num, name, nargs, args, doc) {#name, nargs, #args},
+        HELIOS_SYSCALLS(HELIOS_X_INFO)
+#undef HELIOS_X_INFO
+    };
+    return nr < sizeof table / sizeof table[0] ? &table[nr] : nullptr;
+}
+
+std::vector<std::string> arg_names(const char* args) {
+    std::vector<std::string> out;
+    std::string cur;
+    for (const char* p = args; *p; ++p) {
+        if (*p == '(' || *p == ' ') continue;
+        if (*p == ',' || *p == ')') {
+            if (!cur.empty()) out.push_back(cur);
+            cur.clear();
+        } else {
+            cur += *p;
+        }
+    }
+    return out;
+}
+
+const char* error_text(uint64_t e) {
+    switch (e) {
+#define HELIOS_X_NAME(num, name, text) \
+    case num: return #name;
+        HELIOS_ERRORS(HELIOS_X_NAME)
+#undef HELIOS_X_NAME
+        default: return "?";
+    }
+}
+
+const char* fault_text(uint64_t k) {
+    switch (k) {
+#define HELIOS_X_NAME(num, name, text) \
+    case num: return #name;
+        HELIOS_FAULT_KINDS(HELIOS_X_NAME)
+#undef HELIOS_X_NAME
+        default: return "?";
+    }
+}
+
+}  // namespace
+
+std::unique_ptr<TraceWriter> TraceWriter::open(const std::string& path, std::string& error) {
+    FILE* f = std::fopen(path.c_str(), "w");
+    if (!f) {
+        error = fmt::format("cannot open trace file '{}': {}", path, std::strerror(errno));
+        return nullptr;
+    }
+    std::fputs("# helios-sim kernel event trace v1 (docs/trace-format.md)\n", f);
+    return std::unique_ptr<TraceWriter>(new TraceWriter(f));
+}
+
+TraceWriter::~TraceWriter() {
+    if (file_) std::fclose(file_);
+}
+
+std::string TraceWriter::format(uint64_t t, const arch::TraceEvent& e) {
+    using arch::TraceKind;
+    switch (e.kind) {
+        case TraceKind::Syscall: {
+            const SyscallInfo* info = syscall_info(e.number);
+            std::string s = fmt::format("{:>12} syscall t{} ", t, e.task_id);
+            if (!info) {
+                s += fmt::format("#{}()", e.number);
+            } else {
+                s += info->name;
+                s += '(';
+                auto names = arg_names(info->args);
+                for (size_t i = 0; i < names.size() && i < 6; ++i)
+                    s += fmt::format("{}{}={:#x}", i ? ", " : "", names[i], e.args[i]);
+                s += ')';
+            }
+            if (e.status == ~0ull)
+                s += " -> blocked";
+            else
+                s += fmt::format(" -> {} {:#x}", error_text(e.status), e.value);
+            return s;
+        }
+        case TraceKind::Fault:
+            return fmt::format("{:>12} fault t{} {} addr={:#x} ip={:#x} access={:#x}", t, e.task_id,
+                               fault_text(e.number), e.args[0], e.args[1], e.args[2]);
+        case TraceKind::Irq: return fmt::format("{:>12} irq line={} during=t{}", t, e.number, e.task_id);
+        case TraceKind::Switch: return fmt::format("{:>12} switch t{} -> t{}", t, e.task_id, e.number);
+        case TraceKind::Exit: return fmt::format("{:>12} exit t{} status={}", t, e.task_id, e.number);
+        case TraceKind::Log: return fmt::format("{:>12} log", t);
+    }
+    return fmt::format("{:>12} unknown", t);
+}
+
+void TraceWriter::write(uint64_t t, const arch::TraceEvent& event) {
+    std::string line = format(t, event);
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), file_);
+}
+
+}  // namespace helios::sim

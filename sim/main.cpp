@@ -1,0 +1,112 @@
+// helios-sim: run the Helios OS's user programs on the hosted kernel core.
+#include "sim/machine/machine.h"
+#include "sim/ptrace/cpu_pin.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#ifndef HELIOS_DEFAULT_IMAGE
+#define HELIOS_DEFAULT_IMAGE ""
+#endif
+
+namespace {
+
+// Exit codes besides init's own status.
+constexpr int kExitUsage = 64;     // bad command line
+constexpr int kExitBadImage = 65;  // the image cannot be booted
+
+bool parse_size(const std::string& text, uint64_t& out) {
+    if (text.empty()) return false;
+    size_t pos = 0;
+    unsigned long long v = 0;
+    try {
+        v = std::stoull(text, &pos, 0);
+    } catch (...) {
+        return false;
+    }
+    std::string suffix = text.substr(pos);
+    uint64_t mult = 1;
+    if (suffix == "" || suffix == "B") mult = 1;
+    else if (suffix == "K" || suffix == "k" || suffix == "KiB") mult = 1ull << 10;
+    else if (suffix == "M" || suffix == "m" || suffix == "MiB") mult = 1ull << 20;
+    else if (suffix == "G" || suffix == "g" || suffix == "GiB") mult = 1ull << 30;
+    else return false;
+    if (v > (1ull << 40) / mult) return false;
+    out = v * mult;
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"helios-sim: runs the Helios OS (kernel core + user ELF programs) as traced Linux processes"};
+    app.require_subcommand(1);
+    CLI::App* run = app.add_subcommand("run", "boot an initramfs image and run it until init exits");
+
+    helios::sim::MachineConfig config;
+    std::string image = HELIOS_DEFAULT_IMAGE;
+    std::string mem = "128M";
+    std::string log_level = "warn";
+    bool no_pin = false;
+    run->add_option("--image", image, "initramfs tar whose entry 'init' is the first program")
+        ->capture_default_str();
+    run->add_option("--com1", config.com1, "COM1 far end: stdio, pty, unix:PATH, file:PATH or none")
+        ->capture_default_str();
+    run->add_option("--com2", config.com2, "COM2 far end: stdio, pty, unix:PATH, file:PATH or none")
+        ->capture_default_str();
+    run->add_option("--mem", mem, "physical memory size (bytes, or with K/M/G)")->capture_default_str();
+    run->add_option("--trace", config.trace_path, "write the kernel event trace to FILE (docs/trace-format.md)");
+    run->add_option("--log", log_level, "log level: trace, debug, info, warn, error, off")->capture_default_str();
+    run->add_option("--timeout", config.timeout_seconds, "stop after SECONDS of wall time (exit 124)");
+    run->add_flag("--free-running", config.free_running, "also preempt on wall-clock time (not deterministic)");
+    run->add_option("--cmdline", config.cmdline, "kernel command line passed to init in bootinfo");
+    run->add_flag("--no-pin", no_pin, "do not pin the simulator and its husks to one CPU");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : kExitUsage;
+    }
+
+    auto level = spdlog::level::from_str(log_level);
+    if (level == spdlog::level::off && log_level != "off") {
+        fmt::print(stderr, "helios-sim: unknown --log level '{}'\n", log_level);
+        return kExitUsage;
+    }
+    spdlog::set_level(level);
+    if (!parse_size(mem, config.memory_bytes)) {
+        fmt::print(stderr, "helios-sim: --mem: cannot parse '{}' (examples: 64M, 1G, 134217728)\n", mem);
+        return kExitUsage;
+    }
+    if (image.empty()) {
+        fmt::print(stderr, "helios-sim: no --image given and no default image was built\n");
+        return kExitUsage;
+    }
+    std::ifstream in(image, std::ios::binary);
+    if (!in) {
+        fmt::print(stderr, "helios-sim: cannot open image '{}': {}\n", image, std::strerror(errno));
+        return kExitBadImage;
+    }
+    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+
+    // Tracer and tracees on one CPU: a cross-CPU wake-up costs more than the trap.
+    if (!no_pin) (void)helios::sim::pin_to_cpu(0);
+
+    helios::sim::Machine machine(config);
+    auto booted = machine.boot(bytes);
+    if (!booted) {
+        fmt::print(stderr, "helios-sim: cannot boot '{}': {}\n", image, booted.message());
+        return kExitBadImage;
+    }
+    auto outcome = machine.run();
+    spdlog::info("{} after {} kernel entries", outcome.reason, machine.kernel_entries());
+    if (outcome.exit_code != 0 || level <= spdlog::level::info)
+        fmt::print(stderr, "helios-sim: {}\n", outcome.reason);
+    return outcome.exit_code;
+}

@@ -1,0 +1,14 @@
+// Formatting helpers for Status.
+#include "sim/ptrace/status.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace helios::sim {
+
+Status errno_failure(std::string_view what, int err) {
+    return Status::failure(fmt::format("{}: {}", what, std::strerror(err)));
+}
+
+}  // namespace helios::sim
