@@ -27,7 +27,8 @@ endfunction()
 # A static, freestanding, non-PIE ELF64 executable linked by mercury/rt/user.ld
 # at 0x400000 with the Mercury runtime (crt0, start-up, syscalls, console) and
 # kernel_core/lib's freestanding readers (ELF64, tar, strings, mem*). Defines
-# `int main()`. The output is ${CMAKE_CURRENT_BINARY_DIR}/NAME.
+# `int main()`. The output is ${CMAKE_CURRENT_BINARY_DIR}/NAME. Registers the
+# CTest test user_elf/NAME checking the ELF's shape (mercury/rt/check_user_elf.cmake).
 function(helios_user_program name)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
   if(NOT ARG_SOURCES)
@@ -42,6 +43,11 @@ function(helios_user_program name)
   set_target_properties(${name} PROPERTIES
     LINK_DEPENDS ${CMAKE_SOURCE_DIR}/mercury/rt/user.ld
     HELIOS_USER_PROGRAM ON)
+  if(CMAKE_READELF AND CMAKE_NM)
+    add_test(NAME user_elf/${name}
+      COMMAND ${CMAKE_COMMAND} -DELF=$<TARGET_FILE:${name}> -DREADELF=${CMAKE_READELF} -DNM=${CMAKE_NM}
+              -P ${CMAKE_SOURCE_DIR}/mercury/rt/check_user_elf.cmake)
+  endif()
 endfunction()
 
 # helios_image(NAME ENTRIES path=target ...)

@@ -154,14 +154,16 @@ inline Result pt_map(helios_caddr_t pt, helios_caddr_t vspace, uint64_t vaddr) {
     return inv::pt_map(pt, vaddr, {vspace});
 }
 
-// Maps page at vaddr, allocating (from memory) and installing the page tables
-// MISSING_TABLES asks for, deepest last. The table capabilities stay in
-// auto-allocated slots of the caller's cspace.
+// Maps page at vaddr, allocating (from memory) and installing each page table
+// MISSING_TABLES reports. The kernel walks from the top, so it reports the
+// highest missing level first and each table installed here has its parent.
+// The table capabilities stay in auto-allocated slots of the caller's cspace
+// (also when a later step fails).
 inline Result map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_caddr_t page, uint64_t vaddr,
                        uint64_t flags) {
-    for (int attempt = 0; attempt < 4; ++attempt) {
+    for (int installed = 0;; ++installed) {
         Result r = page_map(page, vspace, vaddr, flags);
-        if (r.status != HELIOS_EMISSING_TABLES) return r;
+        if (r.status != HELIOS_EMISSING_TABLES || installed == 3) return r;
         uint64_t type = r.value == HELIOS_LEVEL_PDPT ? HELIOS_CT_PDPT
                         : r.value == HELIOS_LEVEL_PD ? HELIOS_CT_PD
                         : r.value == HELIOS_LEVEL_PT ? HELIOS_CT_PT
@@ -173,9 +175,8 @@ inline Result map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_cadd
         Result m = type == HELIOS_CT_PDPT ? pdpt_map(cap, vspace, vaddr)
                    : type == HELIOS_CT_PD ? pd_map(cap, vspace, vaddr)
                                           : pt_map(cap, vspace, vaddr);
-        if (!m.ok() && m.status != HELIOS_EMISSING_TABLES) return m;
+        if (!m.ok()) return m;
     }
-    return page_map(page, vspace, vaddr, flags);
 }
 
 // value = physical address mapped at vaddr in vspace.

@@ -1,0 +1,38 @@
+# Checks that a built user program has the shape Helios loaders accept (run by CTest):
+#   cmake -DELF=prog -DREADELF=readelf -DNM=nm -P check_user_elf.cmake
+# static ET_EXEC, no PT_INTERP/PT_DYNAMIC, entry in 0x400000-0x4FFFFF, no
+# segment both writable and executable, no undefined symbols.
+foreach(var ELF READELF NM)
+  if(NOT ${var})
+    message(FATAL_ERROR "check_user_elf: -D${var}= is required")
+  endif()
+endforeach()
+
+execute_process(COMMAND ${READELF} -hlW ${ELF} OUTPUT_VARIABLE headers RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${ELF}: readelf failed")
+endif()
+if(NOT headers MATCHES "Type: +EXEC")
+  message(FATAL_ERROR "${ELF}: not a static executable (ET_EXEC)")
+endif()
+if(headers MATCHES "\n +(INTERP|DYNAMIC) ")
+  message(FATAL_ERROR "${ELF}: has PT_INTERP or PT_DYNAMIC")
+endif()
+if(NOT headers MATCHES "Entry point address: +0x4[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]\n")
+  message(FATAL_ERROR "${ELF}: entry point not in 0x400000-0x4FFFFF")
+endif()
+if(headers MATCHES "\n +LOAD [^\n]* RWE ")
+  message(FATAL_ERROR "${ELF}: a PT_LOAD is writable and executable")
+endif()
+string(REGEX MATCHALL "\n +LOAD " loads "${headers}")
+list(LENGTH loads load_count)
+if(load_count LESS 2)
+  message(FATAL_ERROR "${ELF}: expected separate text and data PT_LOADs, found ${load_count}")
+endif()
+
+execute_process(COMMAND ${NM} -u ${ELF} OUTPUT_VARIABLE undefined RESULT_VARIABLE rc)
+string(STRIP "${undefined}" undefined)
+if(NOT rc EQUAL 0 OR NOT undefined STREQUAL "")
+  message(FATAL_ERROR "${ELF}: undefined symbols:\n${undefined}")
+endif()
+message(STATUS "${ELF}: static ET_EXEC, ${load_count} PT_LOADs, no undefined symbols")
