@@ -217,6 +217,40 @@ struct helios_bootinfo {
     char cmdline[256];
 };
 
+/* ---- Programs started by a loader (every program but init) ----
+ * The loader maps a read-only procinfo page at HELIOS_PROCINFO_ADDR and
+ * starts the program with rdi = that address, rsp = HELIOS_PROC_STACK_TOP,
+ * its IPC buffer mapped at HELIOS_PROC_IPCBUF_ADDR. The auxiliary vector
+ * names capabilities the loader placed (manifest `_` slots and services)
+ * and passes small values; it ends with an entry of type HELIOS_AT_NULL. */
+#define HELIOS_PROCINFO_MAGIC 0x48454C494F535049ull /* "HELIOSPI" */
+#define HELIOS_PROCINFO_ADDR 0x00007FFF80000000ull
+#define HELIOS_PROC_STACK_TOP 0x00007FFF80000000ull
+#define HELIOS_PROC_STACK_PAGES 16u
+#define HELIOS_PROC_IPCBUF_ADDR 0x00007FFF80001000ull
+#define HELIOS_AUX_MAX 64u
+enum helios_aux_type {
+    HELIOS_AT_NULL = 0,    /* end of the vector */
+    HELIOS_AT_CAP = 1,     /* cap = a caddr in the program's cspace, value = its ctype, name = manifest key */
+    HELIOS_AT_SERVICE = 2, /* cap = an endpoint for the service called name */
+    HELIOS_AT_VALUE = 3    /* value = a number called name (e.g. "restarts") */
+};
+struct helios_auxv {
+    uint32_t type;
+    helios_caddr_t cap;
+    uint64_t value;
+    char name[16];
+};
+struct helios_procinfo {
+    uint64_t magic;
+    uint64_t ipcbuf;
+    uint64_t tls_base, tls_size; /* the ELF's TLS template (vaddr, memsz), 0 if none */
+    char name[32];               /* program name, e.g. "serial" */
+    uint32_t auxc;
+    uint32_t reserved;
+    struct helios_auxv aux[HELIOS_AUX_MAX];
+};
+
 /* ---- Syscalls: number, name, argument count, argument names. ----
  * Register convention (x86_64): rax = number; arguments in rdi, rsi, rdx,
  * r10, r8, r9 (r10, not rcx: `syscall` destroys rcx and r11). Results: rax =
