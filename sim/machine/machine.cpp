@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 
@@ -347,6 +348,45 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
 }
 
 RunOutcome Machine::run() {
+    RunOutcome outcome = run_loop();
+    if (debug_) debug_->on_exit(*this, outcome.exit_code);
+    return outcome;
+}
+
+HuskProcess* Machine::husk_of(Task& task) {
+    auto th = thread_for(task);
+    return th ? (*th)->husk : nullptr;
+}
+
+pid_t Machine::linux_tid_of(const Task& task) const {
+    auto it = threads_.find(task.id());
+    return it == threads_.end() ? 0 : it->second.tid;
+}
+
+std::vector<Task*> Machine::tasks() {
+    std::vector<Task*> out;
+    std::vector<Object*> stack{root_};
+    while (!stack.empty()) {
+        Object* o = stack.back();
+        stack.pop_back();
+        if (auto* t = downcast<Task>(o)) out.push_back(t);
+        if (auto* m = downcast<Memory>(o)) {
+            // Push in reverse so children are visited in creation order.
+            std::vector<Object*> kids;
+            for (Object* c = m->children.front(); c; c = m->children.next(c)) kids.push_back(c);
+            for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back(*it);
+        }
+    }
+    std::sort(out.begin(), out.end(), [](Task* a, Task* b) { return a->id() < b->id(); });
+    return out;
+}
+
+std::string Machine::task_name(const Task& task) const {
+    if (&task == kernel_.init_task) return "init";
+    return fmt::format("task{}", task.id());
+}
+
+RunOutcome Machine::run_loop() {
     auto start = std::chrono::steady_clock::now();
     for (;;) {
         if (init_exit_) return {*init_exit_, fmt::format("init exited with status {}", *init_exit_)};
@@ -372,12 +412,19 @@ RunOutcome Machine::run() {
         Thread& t = **th;
         Status flushed = t.husk->flush();
         if (!flushed) return {70, "applying mappings failed: " + flushed.message()};
+        bool step = debug_ && debug_->before_run(*this, *task);
+        if (task != kernel_.current()) continue;  // the debugger changed the system
         if (task->dirty != kDirtyNone) store_regs(*task, t.regs);
-        auto ev = t.husk->run(t.tid, t.regs);
+        auto ev = t.husk->run(t.tid, t.regs, step);
         if (!ev) return {70, "running task failed: " + ev.message()};
+        bool gone = ev->kind == StopKind::Exited || ev->kind == StopKind::Killed;
+        if (debug_ && !gone && debug_->on_stop(*this, *task, *ev, t.regs)) {
+            load_regs(*task, t.regs);
+            continue;
+        }
         entries_++;
         clock_.advance(kEntryCostNs);
-        if (ev->kind != StopKind::Exited && ev->kind != StopKind::Killed) load_regs(*task, t.regs);
+        if (!gone) load_regs(*task, t.regs);
         handle_stop(*task, t, *ev);
     }
 }

@@ -7,6 +7,7 @@
 #include "sim/devices/interrupt_controller.h"
 #include "sim/devices/uart16550.h"
 #include "sim/devices/virtual_clock.h"
+#include "sim/machine/debug_hooks.h"
 #include "sim/machine/trace_writer.h"
 #include "sim/ptrace/husk_process.h"
 #include "sim/ptrace/physical_memory.h"
@@ -77,6 +78,19 @@ public:
 
     Kernel& kernel() { return kernel_; }
     uint64_t kernel_entries() const { return entries_; }
+    PhysicalMemory& memory() { return *memory_; }
+    Memory* root_memory() { return root_; }
+
+    // Attach a debugger (not owned; null detaches).
+    void set_debug_hooks(DebugHooks* hooks) { debug_ = hooks; }
+    // The husk and Linux thread running `task`, created on demand (for the
+    // debugger: hardware watchpoints live in a thread's debug registers).
+    HuskProcess* husk_of(Task& task);
+    pid_t linux_tid_of(const Task& task) const;
+    // Every task alive, in creation order (walks the memory tree).
+    std::vector<Task*> tasks();
+    // The program name a task runs (from the ELF it was loaded from, when known).
+    std::string task_name(const Task& task) const;
 
 private:
     struct Thread {
@@ -85,6 +99,7 @@ private:
         user_regs_struct regs{};
     };
 
+    RunOutcome run_loop();
     HuskProcess* husk_for(VSpace& vs);
     Result<Thread*> thread_for(Task& task);
     void load_regs(Task& task, const user_regs_struct& r);
@@ -106,6 +121,7 @@ private:
     InterruptController pic_;
     VirtualClock clock_;
     std::unique_ptr<TraceWriter> trace_;
+    DebugHooks* debug_ = nullptr;
     uint64_t entries_ = 0;
     uint64_t next_tick_ = kTickNs;
     std::optional<int> init_exit_;

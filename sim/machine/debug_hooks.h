@@ -1,0 +1,34 @@
+// DebugHooks: where a debugger (the GDB stub) attaches to the machine's run loop.
+#pragma once
+
+#include "sim/ptrace/stop_event.h"
+
+#include <sys/user.h>
+
+namespace helios {
+class Task;
+}
+
+namespace helios::sim {
+
+class Machine;
+
+// The machine calls these at the only points where the system is stopped
+// and consistent: before a task runs, and after it stopped but before the
+// kernel hears about the stop. While a hook blocks (the debugger holds the
+// system), no guest runs and virtual time stands still.
+class DebugHooks {
+public:
+    virtual ~DebugHooks() = default;
+    // Before `task` runs. Return true to run it for one instruction only.
+    virtual bool before_run(Machine& machine, Task& task) = 0;
+    // After `task` stopped with `event`; `regs` are its registers and may be
+    // changed (e.g. rip moved back over a breakpoint). Return true when the
+    // debugger consumed the stop (a breakpoint, a single step it asked for):
+    // the kernel then never sees it and the task simply continues.
+    virtual bool on_stop(Machine& machine, Task& task, const StopEvent& event, user_regs_struct& regs) = 0;
+    // The run is over (init exited, timeout, deadlock): tell the debugger.
+    virtual void on_exit(Machine& machine, int exit_code) = 0;
+};
+
+}  // namespace helios::sim
