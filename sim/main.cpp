@@ -1,6 +1,8 @@
 // helios-sim: run the Helios OS's user programs on the hosted kernel core.
 #include "sim/machine/machine.h"
 #include "sim/ptrace/cpu_pin.h"
+#include "sim/replay/injection.h"
+#include "sim/replay/scenario.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #ifndef HELIOS_DEFAULT_IMAGE
 #define HELIOS_DEFAULT_IMAGE ""
@@ -67,6 +70,24 @@ int main(int argc, char** argv) {
     run->add_flag("--free-running", config.free_running, "also preempt on wall-clock time (not deterministic)");
     run->add_option("--cmdline", config.cmdline, "kernel command line passed to init in bootinfo");
     run->add_flag("--no-pin", no_pin, "do not pin the simulator and its husks to one CPU");
+    std::vector<std::string> injects;
+    run->add_option("--record", config.record_path, "record a scenario to FILE (docs/scenarios.md)");
+    run->add_option("--inject", injects,
+                    "inject a fault, e.g. 'irq-drop line=4 @5ms', 'fail-alloc count=1 @0', "
+                    "'uart com1 hex=0a @2ms', 'kill-task task=2 @1ms' (repeatable)");
+
+    CLI::App* replay = app.add_subcommand("replay", "re-run a recorded scenario and check its kernel event trace");
+    std::string scenario_path;
+    bool force = false;
+    replay->add_option("scenario", scenario_path, "the .scn file")->required();
+    replay->add_option("--image", image, "image to use instead of the one the scenario names");
+    replay->add_flag("--force", force, "replay even if the image differs from the recorded one");
+    replay->add_option("--com1", config.com1, "where COM1 output goes (input comes from the scenario)");
+    replay->add_option("--com2", config.com2, "where COM2 output goes");
+    replay->add_option("--trace", config.trace_path, "also write the replay's trace to FILE");
+    replay->add_option("--log", log_level, "log level")->capture_default_str();
+    replay->add_option("--timeout", config.timeout_seconds, "stop after SECONDS of wall time (exit 124)");
+    replay->add_flag("--no-pin", no_pin, "do not pin to one CPU");
 
     try {
         app.parse(argc, argv);
@@ -80,7 +101,7 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     spdlog::set_level(level);
-    if (!parse_size(mem, config.memory_bytes)) {
+    if (run->parsed() && !parse_size(mem, config.memory_bytes)) {
         fmt::print(stderr, "helios-sim: --mem: cannot parse '{}' (examples: 64M, 1G, 134217728)\n", mem);
         return kExitUsage;
     }
@@ -88,12 +109,49 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "helios-sim: no --image given and no default image was built\n");
         return kExitUsage;
     }
+    for (const std::string& text : injects) {
+        std::string error;
+        auto inj = helios::sim::parse_injection(text, error);
+        if (!inj) {
+            fmt::print(stderr, "helios-sim: --inject: {}\n", error);
+            return kExitUsage;
+        }
+        config.injections.push_back(*inj);
+    }
+    std::optional<helios::sim::Scenario> scenario;
+    if (replay->parsed()) {
+        std::string error;
+        scenario = helios::sim::load_scenario(scenario_path, error);
+        if (!scenario) {
+            fmt::print(stderr, "helios-sim: {}\n", error);
+            return kExitBadImage;
+        }
+        if (replay->count("--image") == 0) image = scenario->image_path;
+        if (replay->count("--com1") == 0) config.com1 = "none";
+        config.memory_bytes = scenario->memory_bytes;
+        config.cmdline = scenario->cmdline;
+        config.replay = &*scenario;
+        if (!scenario->complete)
+            fmt::print(stderr, "helios-sim: note: '{}' has no end line (its recorder was cut off); replaying the "
+                               "{} events it holds\n", scenario_path, scenario->events.size());
+    }
+    config.image_path = image;
     std::ifstream in(image, std::ios::binary);
     if (!in) {
         fmt::print(stderr, "helios-sim: cannot open image '{}': {}\n", image, std::strerror(errno));
         return kExitBadImage;
     }
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (scenario && helios::sim::image_hash(bytes) != scenario->image_hash) {
+        if (!force) {
+            fmt::print(stderr,
+                       "helios-sim: refusing to replay '{}': image '{}' is not the one it was recorded with "
+                       "(hash {:016x}, recorded {:016x}); use --force to replay anyway\n",
+                       scenario_path, image, helios::sim::image_hash(bytes), scenario->image_hash);
+            return kExitBadImage;
+        }
+        fmt::print(stderr, "helios-sim: warning: replaying with a different image (--force)\n");
+    }
 
     // Tracer and tracees on one CPU: a cross-CPU wake-up costs more than the trap.
     if (!no_pin) (void)helios::sim::pin_to_cpu(0);

@@ -8,6 +8,11 @@
 namespace helios {
 
 namespace {
+// construct()'s `extra` for a device page: its page-aligned physical address
+// with this bit set. A plain address could not tell a device page at
+// physical 0 from a RAM page (extra == 0).
+constexpr uint64_t kDevicePageTag = 1;
+
 void zero_bytes(void* p, uint64_t n) {
     auto* b = static_cast<unsigned char*>(p);
     for (uint64_t i = 0; i < n; ++i) b[i] = 0;
@@ -48,6 +53,10 @@ uint64_t Kernel::frames_for(CapType type, uint64_t size) {
 }
 
 Result<uint64_t> Kernel::alloc_frames(uint64_t count) {
+    if (injected_alloc_failures > 0) {
+        injected_alloc_failures--;
+        return Error::NOMEM;
+    }
     uint64_t first = TRY(count == 1 ? phys.alloc_one() : phys.alloc_contiguous(count));
     for (uint64_t i = 0; i < count; ++i) zero_bytes(frame_ptr(first + i), HELIOS_PAGE_SIZE);
     return first;
@@ -70,11 +79,13 @@ Object* Kernel::construct(CapType type, uint64_t first_frame, uint64_t size, uin
         case HELIOS_CT_IOPORT:
             object = new (body) IoPort(static_cast<uint16_t>(size), static_cast<uint16_t>(extra));
             break;
-        case HELIOS_CT_PAGE:
+        case HELIOS_CT_PAGE: {
             // A RAM page's record sits in its own frame's entry; a device
             // page's record occupies a bookkeeping frame (`first_frame`).
-            object = new (record) Page(extra ? extra : first_frame * HELIOS_PAGE_SIZE, extra != 0);
+            bool device = extra & kDevicePageTag;
+            object = new (record) Page(device ? extra & ~HELIOS_PAGE_MASK : first_frame * HELIOS_PAGE_SIZE, device);
             break;
+        }
         case HELIOS_CT_PDPT:
         case HELIOS_CT_PD:
         case HELIOS_CT_PT: object = new (record) PageTable(type); break;
@@ -135,7 +146,7 @@ Result<Object*> Kernel::create_device_object(DevMem& devmem, CapType type, uint6
     if (pages > devmem.remaining()) return Error::NOMEM;
     uint64_t record = TRY(alloc_frames(1));
     uint64_t addr = *devmem.take(pages);
-    Object* object = construct(type, record, pages, addr);
+    Object* object = construct(type, record, pages, type == HELIOS_CT_PAGE ? addr | kDevicePageTag : addr);
     object->parent_ = &devmem;
     devmem.children.push_back(object);
     return object;

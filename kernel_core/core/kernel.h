@@ -103,6 +103,9 @@ public:
     Paging paging;
     Scheduler scheduler;
     KernelStats stats;
+    // Fault injection: this many upcoming frame allocations fail with NOMEM
+    // (scenario files and --inject use it to provoke allocation failures).
+    uint32_t injected_alloc_failures = 0;
     Irq* irq_lines[Irq::kLines] = {};
     // Objects owned by no Memory (IoPort, Irq), linked through `sibling`;
     // their number is bounded by kMaxUnchargedObjects.

@@ -60,6 +60,17 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
     if (!root.ok()) return Status::failure(fmt::format("kernel init failed: {}", error_name(root.error())));
     root_ = *root;
 
+    schedule_ = config_.injections;
+    if (config_.replay)
+        schedule_.insert(schedule_.end(), config_.replay->injections.begin(), config_.replay->injections.end());
+    std::stable_sort(schedule_.begin(), schedule_.end(),
+                     [](const Injection& a, const Injection& b) { return a.vtime < b.vtime; });
+    if (!config_.record_path.empty()) {
+        recorder_ = ScenarioWriter::create(config_.record_path, err);
+        if (!recorder_) return Status::failure(err);
+        recorder_->header(config_.image_path, image_hash(image), image.size(), config_.memory_bytes, config_.cmdline);
+    }
+
     BootConfig boot{};
     boot.initramfs = image.data();
     boot.initramfs_size = image.size();
@@ -208,21 +219,47 @@ void Machine::console_write(const char* text, size_t length) {
 
 void Machine::trace(const arch::TraceEvent& event) {
     if (trace_) trace_->write(clock_.now(), event);
+    if (!recorder_ && !config_.replay) return;
+    std::string text = TraceWriter::format(clock_.now(), event);
+    uint64_t index = event_index_++;
+    if (recorder_) recorder_->event(index, text);
+    if (const Scenario* sc = config_.replay; sc && divergence_.empty() && !cutoff_reached_) {
+        if (index >= sc->events.size()) {
+            if (sc->complete)
+                divergence_ = divergence_report("(no more events: the recording ended here)", text);
+            else
+                cutoff_reached_ = true;
+        } else if (sc->events[index] != text) {
+            divergence_ = divergence_report(sc->events[index], text);
+        }
+    }
+    history_.push_back(fmt::format("event {} {}", index, text));
+    if (history_.size() > 12) history_.pop_front();
+}
+
+std::string Machine::divergence_report(const std::string& expected, const std::string& actual) {
+    std::string r = fmt::format("replay diverged at event {}\n  expected: {}\n  actual:   {}\n  recent history:\n",
+                                event_index_ - 1, expected, actual);
+    for (const std::string& h : history_) r += "    " + h + "\n";
+    return r;
 }
 
 bool Machine::has_live_input() const {
+    if (next_injection_ < schedule_.size()) return true;  // scheduled input is still to come
+    if (config_.replay) return false;
     return com1_end_->poll_fd() >= 0 || com2_end_->poll_fd() >= 0 || com1_end_->has_buffered_input() ||
            com2_end_->has_buffered_input();
 }
 
-void Machine::poll_input(bool block, int timeout_ms) {
-    if (block) {
-        struct pollfd fds[2];
-        int n = 0;
-        for (CharBackend* end : {com1_end_.get(), com2_end_.get()})
-            if (end->poll_fd() >= 0) fds[n++] = {end->poll_fd(), POLLIN, 0};
-        if (n) (void)::poll(fds, n, timeout_ms);
-    }
+void Machine::wait_for_input(int timeout_ms) {
+    struct pollfd fds[2];
+    int n = 0;
+    for (CharBackend* end : {com1_end_.get(), com2_end_.get()})
+        if (end->poll_fd() >= 0) fds[n++] = {end->poll_fd(), POLLIN, 0};
+    if (n) (void)::poll(fds, n, timeout_ms);
+}
+
+void Machine::poll_input() {
     struct Port {
         Uart16550& uart;
         CharBackend& end;
@@ -233,17 +270,102 @@ void Machine::poll_input(bool block, int timeout_ms) {
         size_t space = port.uart.rx_space();
         if (space == 0) continue;
         size_t n = port.end.read(buf, space < sizeof buf ? space : sizeof buf);
-        for (size_t i = 0; i < n; ++i) port.uart.push_rx(buf[i]);
+        if (n == 0) continue;
+        unsigned index = &port.uart == &com1_ ? 0 : 1;
+        if (recorder_) {
+            Injection inj;
+            inj.kind = Injection::Kind::UartInput;
+            inj.vtime = clock_.now();
+            inj.boundary = boundary_;
+            inj.port = index;
+            inj.bytes.assign(buf, buf + n);
+            recorder_->injection(inj);
+        }
+        push_uart_bytes(index, buf, n);
+    }
+}
+
+void Machine::push_uart_bytes(unsigned port, const uint8_t* bytes, size_t n) {
+    Uart16550& uart = port == 0 ? com1_ : com2_;
+    for (size_t i = 0; i < n; ++i) {
+        uint8_t b = bytes[i];
+        if (uart_corrupt_[port]) {
+            b ^= *uart_corrupt_[port];
+            uart_corrupt_[port].reset();
+        }
+        uart.push_rx(b);
+    }
+}
+
+void Machine::apply_injection(const Injection& inj) {
+    if (recorder_) {
+        Injection rec = inj;
+        rec.vtime = clock_.now();
+        rec.boundary = boundary_;
+        recorder_->injection(rec);
+    }
+    auto find_task = [this](uint32_t id) -> Task* {
+        for (Task* t : tasks())
+            if (t->id() == id) return t;
+        return nullptr;
+    };
+    switch (inj.kind) {
+        case Injection::Kind::UartInput: push_uart_bytes(inj.port, inj.bytes.data(), inj.bytes.size()); break;
+        case Injection::Kind::FailAlloc: kernel_.injected_alloc_failures += inj.count; break;
+        case Injection::Kind::IrqDrop: irq_drop_[inj.line]++; break;
+        case Injection::Kind::IrqDup: irq_dup_[inj.line]++; break;
+        case Injection::Kind::SpuriousIrq: kernel_.enter_irq(inj.line); break;
+        case Injection::Kind::UartCorrupt: uart_corrupt_[inj.port] = inj.xor_mask; break;
+        case Injection::Kind::KillTask:
+            if (Task* t = find_task(inj.task)) {
+                kernel_.destroy(t);
+                kernel_.reschedule_after(kernel_.current(), false);
+            }
+            break;
+        case Injection::Kind::Fault:
+            if (Task* t = find_task(inj.task); t && !t->exited) {
+                FaultInfo f{static_cast<helios_fault_kind>(inj.fault_kind), inj.addr, t->regs.rip, 0};
+                kernel_.enter_fault(*t, f);
+            }
+            break;
+    }
+}
+
+void Machine::deliver_irqs() {
+    while (auto line = pic_.next_pending()) {
+        if (irq_drop_[*line]) {
+            // Lost on the way: the kernel never hears of it, and the line
+            // stays masked as if it had been delivered.
+            irq_drop_[*line]--;
+            pic_.mask(*line);
+            continue;
+        }
+        kernel_.enter_irq(*line);
+        if (irq_dup_[*line]) {
+            irq_dup_[*line]--;
+            kernel_.enter_irq(*line);
+        }
     }
 }
 
 void Machine::kernel_entry_boundary() {
-    poll_input(false, 0);
+    ++boundary_;
+    // A replay takes its input from the scenario only; a live run from the
+    // far ends (and records what it took).
+    if (!config_.replay) poll_input();
+    while (next_injection_ < schedule_.size()) {
+        const Injection& inj = schedule_[next_injection_];
+        bool due = inj.boundary ? *inj.boundary <= boundary_ : inj.vtime <= clock_.now();
+        if (!due) break;
+        ++next_injection_;
+        apply_injection(inj);
+    }
     if (clock_.now() >= next_tick_) {
         next_tick_ = clock_.now() - clock_.now() % kTickNs + kTickNs;
         kernel_.enter_tick();
     }
-    while (auto line = pic_.next_pending()) kernel_.enter_irq(*line);
+    deliver_irqs();
+    if (recorder_) recorder_->flush();
 }
 
 // ---- stops -----------------------------------------------------------------------
@@ -349,6 +471,16 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
 
 RunOutcome Machine::run() {
     RunOutcome outcome = run_loop();
+    if (const Scenario* sc = config_.replay; sc && divergence_.empty() && !cutoff_reached_) {
+        if (event_index_ < sc->events.size())
+            outcome = {3, divergence_report(sc->events[event_index_], fmt::format("(the run ended: {})", outcome.reason))};
+        else if (sc->exit_status && *sc->exit_status != outcome.exit_code)
+            outcome = {3, fmt::format("replay ended with status {}, the recording with {}", outcome.exit_code,
+                                      *sc->exit_status)};
+        else
+            outcome = {0, fmt::format("replay matched all {} events ({})", event_index_, outcome.reason)};
+    }
+    if (recorder_) recorder_->end(outcome.exit_code, outcome.reason);
     if (debug_) debug_->on_exit(*this, outcome.exit_code);
     return outcome;
 }
@@ -389,6 +521,10 @@ std::string Machine::task_name(const Task& task) const {
 RunOutcome Machine::run_loop() {
     auto start = std::chrono::steady_clock::now();
     for (;;) {
+        if (!divergence_.empty()) return {3, divergence_};
+        if (cutoff_reached_)
+            return {0, fmt::format("the scenario was cut off after {} events (its recorder died); the replay "
+                                   "matched up to there", config_.replay->events.size())};
         if (init_exit_) return {*init_exit_, fmt::format("init exited with status {}", *init_exit_)};
         if (!fatal_.empty()) return {70, fatal_};
         if (config_.timeout_seconds > 0) {
@@ -404,7 +540,7 @@ RunOutcome Machine::run_loop() {
             // Idle: virtual time jumps to the next tick; wait for input.
             clock_.advance_to(next_tick_);
             bool buffered = com1_end_->has_buffered_input() || com2_end_->has_buffered_input();
-            poll_input(!buffered, 50);
+            if (!config_.replay && next_injection_ >= schedule_.size() && !buffered) wait_for_input(50);
             continue;
         }
         auto th = thread_for(*task);

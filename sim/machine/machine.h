@@ -11,10 +11,13 @@
 #include "sim/machine/trace_writer.h"
 #include "sim/ptrace/husk_process.h"
 #include "sim/ptrace/physical_memory.h"
+#include "sim/replay/injection.h"
+#include "sim/replay/scenario.h"
 
 #include <sys/user.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +34,10 @@ struct MachineConfig {
     double timeout_seconds = 0;   // 0: none
     bool free_running = false;
     std::string cmdline;
+    std::vector<Injection> injections;  // --inject, in any order
+    std::string record_path;            // --record: write a scenario
+    std::string image_path;             // for the scenario header
+    const Scenario* replay = nullptr;   // replay: inputs from here, trace compared
 };
 
 // How a run ended.
@@ -105,7 +112,12 @@ private:
     void load_regs(Task& task, const user_regs_struct& r);
     void store_regs(const Task& task, user_regs_struct& r);
     void kernel_entry_boundary();
-    void poll_input(bool block, int timeout_ms);
+    void apply_injection(const Injection& inj);
+    void push_uart_bytes(unsigned port, const uint8_t* bytes, size_t n);
+    void deliver_irqs();
+    std::string divergence_report(const std::string& expected, const std::string& actual);
+    void poll_input();
+    void wait_for_input(int timeout_ms);
     bool handle_port_io(Task& task, Thread& th);
     void handle_stop(Task& task, Thread& th, const StopEvent& ev);
     bool has_live_input() const;
@@ -122,6 +134,18 @@ private:
     VirtualClock clock_;
     std::unique_ptr<TraceWriter> trace_;
     DebugHooks* debug_ = nullptr;
+    // Record and replay.
+    std::unique_ptr<ScenarioWriter> recorder_;
+    std::vector<Injection> schedule_;  // injections still to apply, time order
+    size_t next_injection_ = 0;
+    uint64_t boundary_ = 0;            // kernel-entry boundaries so far
+    uint64_t event_index_ = 0;         // kernel events so far
+    std::deque<std::string> history_;  // the last events, for divergence reports
+    std::string divergence_;
+    bool cutoff_reached_ = false;
+    unsigned irq_drop_[16] = {};
+    unsigned irq_dup_[16] = {};
+    std::optional<uint8_t> uart_corrupt_[2];
     uint64_t entries_ = 0;
     uint64_t next_tick_ = kTickNs;
     std::optional<int> init_exit_;

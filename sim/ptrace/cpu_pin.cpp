@@ -1,9 +1,8 @@
 // pin_to_cpu: sched_setaffinity of the calling thread.
 #include "sim/ptrace/cpu_pin.h"
 
-#include <sched.h>
-
 #include <fmt/format.h>
+#include <sched.h>
 
 namespace helios::sim {
 
@@ -12,7 +11,8 @@ Status pin_to_cpu(int cpu) {
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) return errno_failure(fmt::format("sched_setaffinity(cpu {})", cpu));
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+        return errno_failure(fmt::format("sched_setaffinity(cpu {})", cpu));
     return Status::success();
 }
 

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -17,8 +18,6 @@
 #include <cstdlib>
 #include <cstring>
 
-#include <fmt/format.h>
-
 #include "sim/ptrace/guest_regs.h"
 
 #ifndef HELIOS_HUSK_PATH
@@ -31,9 +30,13 @@ namespace {
 constexpr long kSeizeOptions = PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC;
 constexpr uint64_t kPageMask = 0xFFF;
 
-int ptrace_event(int status) { return static_cast<int>(static_cast<unsigned>(status) >> 16); }
+int ptrace_event(int status) {
+    return static_cast<int>(static_cast<unsigned>(status) >> 16);
+}
 
-bool exited(int status) { return WIFEXITED(status) || WIFSIGNALED(status); }
+bool exited(int status) {
+    return WIFEXITED(status) || WIFSIGNALED(status);
+}
 
 std::string describe_wait_status(int status) {
     if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
@@ -59,13 +62,14 @@ std::string prot_string(uint64_t prot) {
 
 std::string describe_op(const HuskOp& op) {
     switch (op.kind) {
-    case HUSK_OP_MAP:
-        return fmt::format("map(vaddr={:#x}, len={:#x}, prot={}, phys={:#x})", op.arg[0], op.arg[1],
-                           prot_string(op.arg[2]), op.arg[3]);
-    case HUSK_OP_UNMAP: return fmt::format("unmap(vaddr={:#x}, len={:#x})", op.arg[0], op.arg[1]);
-    case HUSK_OP_PROTECT:
-        return fmt::format("protect(vaddr={:#x}, len={:#x}, prot={})", op.arg[0], op.arg[1], prot_string(op.arg[2]));
-    case HUSK_OP_CLONE: return "clone()";
+        case HUSK_OP_MAP:
+            return fmt::format("map(vaddr={:#x}, len={:#x}, prot={}, phys={:#x})", op.arg[0], op.arg[1],
+                               prot_string(op.arg[2]), op.arg[3]);
+        case HUSK_OP_UNMAP: return fmt::format("unmap(vaddr={:#x}, len={:#x})", op.arg[0], op.arg[1]);
+        case HUSK_OP_PROTECT:
+            return fmt::format("protect(vaddr={:#x}, len={:#x}, prot={})", op.arg[0], op.arg[1],
+                               prot_string(op.arg[2]));
+        case HUSK_OP_CLONE: return "clone()";
     }
     return fmt::format("op {}", op.kind);
 }
@@ -91,7 +95,7 @@ struct ChildPlan {
     setpgid(0, 0);
     close(p.go_write);
     char go = 0;
-    ssize_t got;
+    ssize_t got = 0;
     do got = read(p.go_read, &go, 1);
     while (got < 0 && errno == EINTR);
     if (got != 1) _exit(126);  // the parent gave up
@@ -128,7 +132,7 @@ int wait_pid(pid_t pid, int* status) {
 // Kills and reaps a child that never became a HuskProcess.
 void abandon_child(pid_t pid) {
     kill(pid, SIGKILL);
-    int status;
+    int status = 0;
     while (wait_pid(pid, &status) == pid && !exited(status)) {
     }
 }
@@ -161,7 +165,9 @@ Result<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& ph
     if (mailbox == MAP_FAILED) return errno_failure("mmap(mailbox)");
     struct Unmap {
         void* p;
-        ~Unmap() { if (p) munmap(p, HUSK_MAILBOX_SIZE); }
+        ~Unmap() {
+            if (p) munmap(p, HUSK_MAILBOX_SIZE);
+        }
     } mailbox_guard{mailbox};
 
     int go[2], err[2];
@@ -229,16 +235,17 @@ Result<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& ph
             abandon_child(pid);
             return st;
         }
-        if (exited(status))
+        if (exited(status)) {
             return Status::failure(fmt::format("husk {} {} during start-up (exit 127: it could not map its mailbox)",
                                                husk_path, describe_wait_status(status)));
+        }
         if (WIFSTOPPED(status) && ptrace_event(status) == 0 && WSTOPSIG(status) == SIGTRAP) break;
     }
     auto* mb = static_cast<HuskMailbox*>(mailbox);
     if (mb->magic != HUSK_MAGIC) {
         abandon_child(pid);
-        return Status::failure(fmt::format("husk {} is not the husk this simulator was built with (magic {:#x})",
-                                           husk_path, mb->magic));
+        return Status::failure(
+            fmt::format("husk {} is not the husk this simulator was built with (magic {:#x})", husk_path, mb->magic));
     }
     mailbox_guard.p = nullptr;
     return std::unique_ptr<HuskProcess>(new HuskProcess(pid, mailbox_fd.release(), mb, phys.size()));
@@ -255,7 +262,7 @@ void HuskProcess::reap_all() {
     if (!leader_reaped_) kill(pid_, SIGKILL);
     auto reap = [this](pid_t tid) {
         if (stashed_.count(tid) && exited(stashed_[tid])) return;  // reaped already
-        int status;
+        int status = 0;
         while (wait_pid(tid, &status) == tid && !exited(status)) {
         }
     };
@@ -293,7 +300,7 @@ int HuskProcess::wait_leader(int* status) {
     // been reaped, so a plain waitpid(pid_) would wait forever. Events of
     // other threads (exits, a new thread's first stop) are kept for later.
     for (;;) {
-        int st;
+        int st = 0;
         int r = waitpid(-pid_, &st, __WALL);
         if (r < 0) {
             if (errno == EINTR) continue;
@@ -311,17 +318,21 @@ int HuskProcess::wait_leader(int* status) {
 Status HuskProcess::check_range(const char* what, uint64_t vaddr, uint64_t len) const {
     if (len == 0 || (vaddr & kPageMask) || (len & kPageMask))
         return Status::failure(fmt::format("{}(vaddr={:#x}, len={:#x}): not page-aligned or empty", what, vaddr, len));
-    if (vaddr < kUserBottom || vaddr > kUserTop || len > kUserTop - vaddr)
+    if (vaddr < kUserBottom || vaddr > kUserTop || len > kUserTop - vaddr) {
         return Status::failure(fmt::format("{}(vaddr={:#x}, len={:#x}): outside the user range [{:#x}, {:#x})", what,
                                            vaddr, len, kUserBottom, kUserTop));
+    }
     return Status::success();
 }
 
 Status HuskProcess::map(uint64_t vaddr, uint64_t phys_offset, uint64_t len, int prot) {
     if (Status st = check_range("map", vaddr, len); !st) return st;
-    if ((phys_offset & kPageMask) || phys_offset > phys_size_ || len > phys_size_ - phys_offset)
-        return Status::failure(fmt::format("map(vaddr={:#x}, len={:#x}): phys {:#x} not page-aligned or beyond "
-                                           "physical memory ({:#x} bytes)", vaddr, len, phys_offset, phys_size_));
+    if ((phys_offset & kPageMask) || phys_offset > phys_size_ || len > phys_size_ - phys_offset) {
+        return Status::failure(
+            fmt::format("map(vaddr={:#x}, len={:#x}): phys {:#x} not page-aligned or beyond "
+                        "physical memory ({:#x} bytes)",
+                        vaddr, len, phys_offset, phys_size_));
+    }
     if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC))
         return Status::failure(fmt::format("map(vaddr={:#x}): bad prot {:#x}", vaddr, prot));
     pending_.push_back(HuskOp{HUSK_OP_MAP, {vaddr, len, static_cast<uint64_t>(prot), phys_offset}, 0, {}});
@@ -346,7 +357,7 @@ Status HuskProcess::round_trip(std::vector<pid_t>& new_threads) {
     if (leader_reaped_) return Status::failure(fmt::format("husk {} is dead", pid_));
     if (ptrace(PTRACE_CONT, pid_, 0, 0) != 0) return errno_failure(fmt::format("PTRACE_CONT(husk {})", pid_));
     for (;;) {
-        int status;
+        int status = 0;
         if (wait_leader(&status) < 0) return errno_failure(fmt::format("waitpid(husk {})", pid_));
         if (exited(status))
             return Status::failure(fmt::format("husk {} {} while running a batch", pid_, describe_wait_status(status)));
@@ -371,7 +382,7 @@ Status HuskProcess::round_trip(std::vector<pid_t>& new_threads) {
 Status HuskProcess::adopt_new_thread(pid_t tid) {
     // With PTRACE_SEIZE + TRACECLONE a new thread starts in a ptrace stop
     // (PTRACE_EVENT_STOP) before it runs a single instruction.
-    int status;
+    int status = 0;
     if (wait_thread(tid, &status) != tid) return errno_failure(fmt::format("waitpid(new thread {})", tid));
     if (exited(status)) {
         threads_.erase(tid);
@@ -404,10 +415,11 @@ Status HuskProcess::flush_batches(std::vector<pid_t>* clones) {
             const HuskOp& op = mailbox_->ops[i];
             if (op.kind != HUSK_OP_CLONE) continue;
             const pid_t tid = static_cast<pid_t>(op.result);
-            if (std::find(new_threads.begin(), new_threads.end(), tid) == new_threads.end())
+            if (std::find(new_threads.begin(), new_threads.end(), tid) == new_threads.end()) {
                 result = Status::failure(fmt::format("husk clone returned {} but ptrace reported no such thread", tid));
-            else if (clones)
+            } else if (clones) {
                 clones->push_back(tid);
+            }
         }
         if (!result) break;
         if (done != n) {
@@ -415,9 +427,9 @@ Status HuskProcess::flush_batches(std::vector<pid_t>* clones) {
                 result = Status::failure(fmt::format("husk {} reported {} of {} ops done", pid_, done, n));
             } else {
                 const HuskOp& op = mailbox_->ops[done];
-                result = errno_failure(fmt::format("flush: op {} of {}: {}", start + done + 1, pending_.size(),
-                                                   describe_op(op)),
-                                       static_cast<int>(-op.result));
+                result = errno_failure(
+                    fmt::format("flush: op {} of {}: {}", start + done + 1, pending_.size(), describe_op(op)),
+                    static_cast<int>(-op.result));
             }
             break;
         }
@@ -427,7 +439,9 @@ Status HuskProcess::flush_batches(std::vector<pid_t>* clones) {
     return result;
 }
 
-Status HuskProcess::flush() { return flush_batches(nullptr); }
+Status HuskProcess::flush() {
+    return flush_batches(nullptr);
+}
 
 Result<pid_t> HuskProcess::create_thread() {
     pending_.push_back(HuskOp{HUSK_OP_CLONE, {0, 0, 0, 0}, 0, {}});
@@ -439,7 +453,8 @@ Result<pid_t> HuskProcess::create_thread() {
 
 Status HuskProcess::kill_thread(pid_t tid) {
     auto it = threads_.find(tid);
-    if (it == threads_.end()) return Status::failure(fmt::format("kill_thread: {} is not a guest thread of husk {}", tid, pid_));
+    if (it == threads_.end())
+        return Status::failure(fmt::format("kill_thread: {} is not a guest thread of husk {}", tid, pid_));
     // A guest thread cannot be killed alone by a signal (that ends the whole
     // group), so it is sent to a gadget that calls SYS_exit. PTRACE_CONT, not
     // SYSEMU, lets that syscall run; a SYSEMU stop's own syscall stays skipped.
@@ -448,7 +463,7 @@ Status HuskProcess::kill_thread(pid_t tid) {
     r.orig_rax = static_cast<uint64_t>(-1);
     if (ptrace(PTRACE_SETREGS, tid, 0, &r) == 0) ptrace(PTRACE_CONT, tid, 0, 0);
     for (;;) {
-        int status;
+        int status = 0;
         if (wait_thread(tid, &status) != tid) {
             Status st = errno_failure(fmt::format("waitpid(thread {})", tid));
             threads_.erase(tid);
@@ -489,7 +504,8 @@ int HuskProcess::write_back(pid_t tid, Thread& t, const user_regs_struct& regs) 
 
 Result<StopEvent> HuskProcess::run(pid_t tid, user_regs_struct& regs, bool single_step) {
     auto it = threads_.find(tid);
-    if (it == threads_.end()) return Status::failure(fmt::format("run: {} is not a guest thread of husk {}", tid, pid_));
+    if (it == threads_.end())
+        return Status::failure(fmt::format("run: {} is not a guest thread of husk {}", tid, pid_));
     Thread& t = it->second;
     // ESRCH: the thread died under us (the husk was killed); the wait below reports it.
     if (int err = write_back(tid, t, regs); err != 0 && err != ESRCH)
@@ -501,7 +517,7 @@ Result<StopEvent> HuskProcess::run(pid_t tid, user_regs_struct& regs, bool singl
         // ESRCH means the thread is no longer in a stop (killed): wait for its exit.
         if (!stashed_.count(tid) && ptrace(request, tid, 0, 0) != 0 && errno != ESRCH)
             return errno_failure(fmt::format("PTRACE_SYSEMU({})", tid));
-        int status;
+        int status = 0;
         if (wait_thread(tid, &status) != tid) return errno_failure(fmt::format("waitpid(thread {})", tid));
         if (WIFEXITED(status) || WIFSIGNALED(status)) {
             threads_.erase(tid);
@@ -517,7 +533,8 @@ Result<StopEvent> HuskProcess::run(pid_t tid, user_regs_struct& regs, bool singl
         }
         if (ptrace_event(status) != 0 || !is_fault_signal(sig)) continue;  // group-stop, stray signal: swallow
         siginfo_t si;
-        if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) != 0) return errno_failure(fmt::format("PTRACE_GETSIGINFO({})", tid));
+        if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) != 0)
+            return errno_failure(fmt::format("PTRACE_GETSIGINFO({})", tid));
         if (single_step && sig == SIGTRAP && si.si_code == TRAP_TRACE) {
             event.kind = StopKind::SingleStep;
         } else {
@@ -536,7 +553,8 @@ Result<StopEvent> HuskProcess::run(pid_t tid, user_regs_struct& regs, bool singl
 
 Result<user_regs_struct> HuskProcess::regs(pid_t tid) const {
     auto it = threads_.find(tid);
-    if (it == threads_.end()) return Status::failure(fmt::format("regs: {} is not a guest thread of husk {}", tid, pid_));
+    if (it == threads_.end())
+        return Status::failure(fmt::format("regs: {} is not a guest thread of husk {}", tid, pid_));
     return it->second.cache;
 }
 
@@ -555,14 +573,14 @@ Status HuskProcess::set_fpregs(pid_t tid, const user_fpregs_struct& fpregs) {
 bool HuskProcess::read_memory(uint64_t vaddr, void* buf, size_t len) const {
     if (len == 0) return true;
     iovec local{buf, len};
-    iovec remote{reinterpret_cast<void*>(vaddr), len};
+    iovec remote{reinterpret_cast<void*>(vaddr), len};  // NOLINT(performance-no-int-to-ptr): a guest address
     return process_vm_readv(pid_, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
 }
 
 bool HuskProcess::write_memory(uint64_t vaddr, const void* buf, size_t len) const {
     if (len == 0) return true;
     iovec local{const_cast<void*>(buf), len};
-    iovec remote{reinterpret_cast<void*>(vaddr), len};
+    iovec remote{reinterpret_cast<void*>(vaddr), len};  // NOLINT(performance-no-int-to-ptr): a guest address
     return process_vm_writev(pid_, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(len);
 }
 
@@ -573,8 +591,8 @@ size_t HuskProcess::read_instruction(uint64_t rip, uint8_t* buf, size_t max_len)
     // crosses into an unmapped page still yields the bytes before it.
     const size_t first = std::min<size_t>(max_len, 0x1000 - (rip & kPageMask));
     iovec local{buf, max_len};
-    iovec remote[2] = {{reinterpret_cast<void*>(rip), first},
-                       {reinterpret_cast<void*>(rip + first), max_len - first}};
+    // NOLINTNEXTLINE(performance-no-int-to-ptr): guest addresses
+    iovec remote[2] = {{reinterpret_cast<void*>(rip), first}, {reinterpret_cast<void*>(rip + first), max_len - first}};
     ssize_t r = process_vm_readv(pid_, &local, 1, remote, first < max_len ? 2 : 1, 0);
     return r < 0 ? 0 : static_cast<size_t>(r);
 }
@@ -584,6 +602,7 @@ std::vector<pid_t> HuskProcess::threads() const {
     for (auto& [tid, t] : threads_) v.emplace_back(t.order, tid);
     std::sort(v.begin(), v.end());
     std::vector<pid_t> out;
+    out.reserve(v.size());
     for (auto& [order, tid] : v) out.push_back(tid);
     return out;
 }

@@ -33,24 +33,24 @@ uint64_t reg_value(ZydisRegister reg, const user_regs_struct& r, uint64_t next_r
     const ZydisRegister full = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);
     uint64_t v = 0;
     switch (full) {
-    case ZYDIS_REGISTER_RAX: v = r.rax; break;
-    case ZYDIS_REGISTER_RCX: v = r.rcx; break;
-    case ZYDIS_REGISTER_RDX: v = r.rdx; break;
-    case ZYDIS_REGISTER_RBX: v = r.rbx; break;
-    case ZYDIS_REGISTER_RSP: v = r.rsp; break;
-    case ZYDIS_REGISTER_RBP: v = r.rbp; break;
-    case ZYDIS_REGISTER_RSI: v = r.rsi; break;
-    case ZYDIS_REGISTER_RDI: v = r.rdi; break;
-    case ZYDIS_REGISTER_R8: v = r.r8; break;
-    case ZYDIS_REGISTER_R9: v = r.r9; break;
-    case ZYDIS_REGISTER_R10: v = r.r10; break;
-    case ZYDIS_REGISTER_R11: v = r.r11; break;
-    case ZYDIS_REGISTER_R12: v = r.r12; break;
-    case ZYDIS_REGISTER_R13: v = r.r13; break;
-    case ZYDIS_REGISTER_R14: v = r.r14; break;
-    case ZYDIS_REGISTER_R15: v = r.r15; break;
-    case ZYDIS_REGISTER_RIP: return next_rip;  // rip-relative operands count from the next instruction
-    default: return 0;
+        case ZYDIS_REGISTER_RAX: v = r.rax; break;
+        case ZYDIS_REGISTER_RCX: v = r.rcx; break;
+        case ZYDIS_REGISTER_RDX: v = r.rdx; break;
+        case ZYDIS_REGISTER_RBX: v = r.rbx; break;
+        case ZYDIS_REGISTER_RSP: v = r.rsp; break;
+        case ZYDIS_REGISTER_RBP: v = r.rbp; break;
+        case ZYDIS_REGISTER_RSI: v = r.rsi; break;
+        case ZYDIS_REGISTER_RDI: v = r.rdi; break;
+        case ZYDIS_REGISTER_R8: v = r.r8; break;
+        case ZYDIS_REGISTER_R9: v = r.r9; break;
+        case ZYDIS_REGISTER_R10: v = r.r10; break;
+        case ZYDIS_REGISTER_R11: v = r.r11; break;
+        case ZYDIS_REGISTER_R12: v = r.r12; break;
+        case ZYDIS_REGISTER_R13: v = r.r13; break;
+        case ZYDIS_REGISTER_R14: v = r.r14; break;
+        case ZYDIS_REGISTER_R15: v = r.r15; break;
+        case ZYDIS_REGISTER_RIP: return next_rip;  // rip-relative operands count from the next instruction
+        default: return 0;
     }
     const unsigned width = ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, reg);
     return width >= 64 ? v : v & ((1ull << width) - 1);
@@ -61,8 +61,7 @@ bool is_memory_access(const ZydisDecodedOperand& op) {
     return op.type == ZYDIS_OPERAND_TYPE_MEMORY && op.mem.type != ZYDIS_MEMOP_TYPE_AGEN && op.actions != 0;
 }
 
-uint64_t effective_address(const Decoded& d, const ZydisDecodedOperand& op, uint64_t rip,
-                           const user_regs_struct& r) {
+uint64_t effective_address(const Decoded& d, const ZydisDecodedOperand& op, uint64_t rip, const user_regs_struct& r) {
     const uint64_t next_rip = rip + d.insn.length;
     uint64_t addr = reg_value(op.mem.base, r, next_rip) + reg_value(op.mem.index, r, next_rip) * op.mem.scale +
                     static_cast<uint64_t>(op.mem.disp.value);
@@ -80,40 +79,40 @@ std::optional<PortIo> decode_port_io(const uint8_t* bytes, size_t len) {
     PortIo io;
     io.length = d.insn.length;
     switch (d.insn.mnemonic) {
-    case ZYDIS_MNEMONIC_IN:
-    case ZYDIS_MNEMONIC_OUT: {
-        io.is_in = d.insn.mnemonic == ZYDIS_MNEMONIC_IN;
-        // in: (al|ax|eax, imm8|dx); out: (imm8|dx, al|ax|eax).
-        const ZydisDecodedOperand& data = d.ops[io.is_in ? 0 : 1];
-        const ZydisDecodedOperand& port = d.ops[io.is_in ? 1 : 0];
-        io.width = static_cast<uint8_t>(data.size / 8);
-        io.port_is_imm = port.type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
-        if (io.port_is_imm) io.port = static_cast<uint16_t>(port.imm.value.u & 0xFF);
-        return io;
-    }
-    case ZYDIS_MNEMONIC_INSB:
-    case ZYDIS_MNEMONIC_INSW:
-    case ZYDIS_MNEMONIC_INSD:
-    case ZYDIS_MNEMONIC_OUTSB:
-    case ZYDIS_MNEMONIC_OUTSW:
-    case ZYDIS_MNEMONIC_OUTSD:
-        io.is_in = d.insn.mnemonic == ZYDIS_MNEMONIC_INSB || d.insn.mnemonic == ZYDIS_MNEMONIC_INSW ||
-                   d.insn.mnemonic == ZYDIS_MNEMONIC_INSD;
-        io.is_string = true;
-        io.rep = (d.insn.attributes & ZYDIS_ATTRIB_HAS_REP) != 0;
-        // The string forms' operand width is the transfer width (a 0x66 prefix makes insd insw).
-        io.width = static_cast<uint8_t>(d.insn.operand_width / 8);
-        return io;
-    default: return std::nullopt;
+        case ZYDIS_MNEMONIC_IN:
+        case ZYDIS_MNEMONIC_OUT: {
+            io.is_in = d.insn.mnemonic == ZYDIS_MNEMONIC_IN;
+            // in: (al|ax|eax, imm8|dx); out: (imm8|dx, al|ax|eax).
+            const ZydisDecodedOperand& data = d.ops[io.is_in ? 0 : 1];
+            const ZydisDecodedOperand& port = d.ops[io.is_in ? 1 : 0];
+            io.width = static_cast<uint8_t>(data.size / 8);
+            io.port_is_imm = port.type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+            if (io.port_is_imm) io.port = static_cast<uint16_t>(port.imm.value.u & 0xFF);
+            return io;
+        }
+        case ZYDIS_MNEMONIC_INSB:
+        case ZYDIS_MNEMONIC_INSW:
+        case ZYDIS_MNEMONIC_INSD:
+        case ZYDIS_MNEMONIC_OUTSB:
+        case ZYDIS_MNEMONIC_OUTSW:
+        case ZYDIS_MNEMONIC_OUTSD:
+            io.is_in = d.insn.mnemonic == ZYDIS_MNEMONIC_INSB || d.insn.mnemonic == ZYDIS_MNEMONIC_INSW ||
+                       d.insn.mnemonic == ZYDIS_MNEMONIC_INSD;
+            io.is_string = true;
+            io.rep = (d.insn.attributes & ZYDIS_ATTRIB_HAS_REP) != 0;
+            // The string forms' operand width is the transfer width (a 0x66 prefix makes insd insw).
+            io.width = static_cast<uint8_t>(d.insn.operand_width / 8);
+            return io;
+        default: return std::nullopt;
     }
 }
 
 const char* mem_access_name(MemAccess access) {
     switch (access) {
-    case MemAccess::Read: return "read";
-    case MemAccess::Write: return "write";
-    case MemAccess::Exec: return "exec";
-    case MemAccess::Unknown: return "unknown";
+        case MemAccess::Read: return "read";
+        case MemAccess::Write: return "write";
+        case MemAccess::Exec: return "exec";
+        case MemAccess::Unknown: return "unknown";
     }
     return "?";
 }
@@ -140,8 +139,9 @@ MemAccess classify_access(const uint8_t* bytes, size_t len, uint64_t fault_addr,
         const uint64_t size = op.size ? op.size / 8 : 1;
         // Implicit stack operands (push, call) are described at rsp before the
         // decrement, so also accept the slot just below.
-        const bool stack = op.visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT &&
-                           ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, op.mem.base) == ZYDIS_REGISTER_RSP;
+        const bool stack =
+            op.visibility != ZYDIS_OPERAND_VISIBILITY_EXPLICIT &&
+            ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, op.mem.base) == ZYDIS_REGISTER_RSP;
         const uint64_t lo = stack ? addr - size : addr;
         if (fault_addr - lo < (stack ? 2 * size : size)) {
             matched = true;

@@ -1,17 +1,18 @@
 // PhysicalMemory: memfd creation and the simulator's direct map of it.
 #include "sim/ptrace/physical_memory.h"
 
+#include <fmt/format.h>
 #include <sys/mman.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 namespace helios::sim {
 
 Result<std::unique_ptr<PhysicalMemory>> PhysicalMemory::create(size_t size) {
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    if (size == 0 || size % page != 0)
-        return Status::failure(fmt::format("physical memory size {:#x} is not a non-zero multiple of {:#x}", size, page));
+    if (size == 0 || size % page != 0) {
+        return Status::failure(
+            fmt::format("physical memory size {:#x} is not a non-zero multiple of {:#x}", size, page));
+    }
 
     // MFD_CLOEXEC: only husks get the fd, through an explicit dup2 at spawn.
     int fd = memfd_create("helios-physmem", MFD_CLOEXEC);

@@ -31,9 +31,7 @@ public:
     int fd() const { return fd_; }
 
     // True when [offset, offset+len) lies inside this memory (overflow-safe).
-    bool contains(uint64_t offset, uint64_t len) const {
-        return offset <= size_ && len <= size_ - offset;
-    }
+    bool contains(uint64_t offset, uint64_t len) const { return offset <= size_ && len <= size_ - offset; }
 
 private:
     PhysicalMemory(int fd, uint8_t* base, size_t size) : fd_(fd), base_(base), size_(size) {}

@@ -6,6 +6,7 @@
 // wake-up. The floor runs the same guest loops in a plain traced child with
 // the fewest raw ptrace calls (the mechanisms of trap-floor.md rows 1b, 2, 3).
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -21,8 +22,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "sim/ptrace/cpu_pin.h"
 #include "sim/ptrace/guest_regs.h"
@@ -220,18 +219,18 @@ struct FloorChild {
             reinterpret_cast<void (*)(uint64_t)>(const_cast<uint8_t*>(loop))(arg);
             _exit(0);
         }
-        int st;
+        int st = 0;
         sys(waitpid(pid, &st, 0), "waitpid");
         if (!WIFSTOPPED(st)) die("floor child did not stop");
         sys(ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD), "SETOPTIONS");
     }
     ~FloorChild() {
         kill(pid, SIGKILL);
-        int st;
+        int st = 0;
         waitpid(pid, &st, 0);
     }
     int wait() {
-        int st;
+        int st = 0;
         sys(waitpid(pid, &st, 0), "waitpid");
         if (!WIFSTOPPED(st)) die("floor child ended");
         return st;
@@ -322,7 +321,8 @@ int main() {
     rows.push_back({"out+rip", husk_out(**phys), floor_out()});
     // Fresh frames for each fault run: the memfd's pages are allocated on first touch.
     const double fault_floor = floor_fault(**phys);
-    fallocate((*phys)->fd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, kFaultFrames, (*phys)->size() - kFaultFrames);
+    fallocate((*phys)->fd(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(kFaultFrames),
+              static_cast<off_t>((*phys)->size() - kFaultFrames));
     rows.push_back({"pagefault+map+retry", husk_fault(**phys), fault_floor});
 
     fmt::print("{:<22} {:>10} {:>9} {:>6}\n", "name", "median_us", "floor_us", "ratio");

@@ -1,9 +1,9 @@
 // Formatting helpers for Status.
 #include "sim/ptrace/status.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 namespace helios::sim {
 
