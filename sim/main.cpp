@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
         config.memory_bytes = scenario->memory_bytes;
         config.cmdline = scenario->cmdline;
         config.replay = &*scenario;
-        if (!scenario->complete)
+        if (!scenario->complete && !scenario->events.empty())
             fmt::print(stderr, "helios-sim: note: '{}' has no end line (its recorder was cut off); replaying the "
                                "{} events it holds\n", scenario_path, scenario->events.size());
     }
@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
     }
     auto outcome = machine.run();
     spdlog::info("{} after {} kernel entries", outcome.reason, machine.kernel_entries());
-    if (outcome.exit_code != 0 || level <= spdlog::level::info)
+    if (outcome.exit_code != 0 || level <= spdlog::level::info || replay->parsed())
         fmt::print(stderr, "helios-sim: {}\n", outcome.reason);
     return outcome.exit_code;
 }

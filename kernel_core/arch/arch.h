@@ -33,6 +33,9 @@ void* phys_to_virt(uint64_t phys);
 void map_page(VSpace& vspace, uint64_t vaddr, uint64_t phys, unsigned flags);
 // The page at vaddr was unmapped.
 void unmap_page(VSpace& vspace, uint64_t vaddr);
+// A vspace was created: its root table (the PML4) is zeroed and its id and
+// frame are set. Hardware copies the kernel half of the address space in.
+void vspace_created(VSpace& vspace);
 // A vspace is being destroyed (all its pages were already unmapped).
 void vspace_destroyed(VSpace& vspace);
 
@@ -60,7 +63,9 @@ void console_write(const char* text, size_t length);
 
 // A kernel event for the trace (the simulator writes it to --trace; hardware
 // ignores it). `kind` is a TraceKind.
-enum class TraceKind : uint8_t { Syscall, Fault, Irq, Switch, Exit, Log };
+// PortIo events come from the arch itself (the simulator traces the in/out
+// instructions it performs for a task), not from the core.
+enum class TraceKind : uint8_t { Syscall, Fault, Irq, Switch, Exit, Log, PortIo };
 struct TraceEvent {
     TraceKind kind;
     uint32_t task_id;

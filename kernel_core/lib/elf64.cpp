@@ -117,9 +117,11 @@ ElfError ElfImage::open(const uint8_t* image, size_t size) {
             break;
         case elf::kPtLoad: {
             if (ElfError e = check_segment_bytes(ph, size); e != ElfError::none) return e;
+            // An empty segment (ld emits one for an empty output section)
+            // occupies nothing and is never mapped, so its placement is moot.
+            if (ph.memsz == 0) break;
             if (ph.align > 1 && (ph.vaddr & (ph.align - 1)) != (ph.offset & (ph.align - 1)))
                 return ElfError::bad_alignment;
-            if (ph.memsz == 0) break;  // occupies nothing; nothing to map
             uint64_t end = ph.vaddr + ph.memsz;
             if (end > HELIOS_USER_TOP) return ElfError::segment_above_user_top;
             if (ph.vaddr < HELIOS_PAGE_SIZE) return ElfError::segment_in_null_page;

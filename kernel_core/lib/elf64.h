@@ -188,12 +188,12 @@ public:
     // filled. (user.ld always emits a PT_TLS; an empty one means no TLS.)
     [[nodiscard]] bool tls(ElfSegment* out) const;
 
-    // Calls f(const ElfSegment&) for each PT_LOAD in file order.
+    // Calls f(const ElfSegment&) for each non-empty PT_LOAD in file order.
     template <class F>
     void for_each_load(F&& f) const {
         for (uint16_t i = 0; i < phnum_; ++i) {
             ElfSegment s = segment(i);
-            if (s.type == elf::kPtLoad) f(s);
+            if (s.type == elf::kPtLoad && s.memsz != 0) f(s);
         }
     }
 

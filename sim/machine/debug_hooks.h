@@ -27,6 +27,9 @@ public:
     // debugger consumed the stop (a breakpoint, a single step it asked for):
     // the kernel then never sees it and the task simply continues.
     virtual bool on_stop(Machine& machine, Task& task, const StopEvent& event, user_regs_struct& regs) = 0;
+    // Every task is blocked and the machine waits for input (called about
+    // every 50 ms of wall time meanwhile): the debugger may stop the system.
+    virtual void on_idle(Machine& machine) { (void)machine; }
     // The run is over (init exited, timeout, deadlock): tell the debugger.
     virtual void on_exit(Machine& machine, int exit_code) = 0;
 };

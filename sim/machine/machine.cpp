@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +22,50 @@ Machine* g_machine = nullptr;
 // The top of simulated RAM is a device-memory window (a stand-in for MMIO or
 // a framebuffer), handed to init as its DevMem.
 constexpr uint64_t kDevMemPages = 16;
+
+// --timeout must also stop a guest that never enters the kernel: the loop
+// then sits in HuskProcess::run's waitpid and never reaches its own check.
+// When the deadline passes, SIGALRM kills the husk being run (kill() is
+// async-signal-safe), run() returns, and the loop reports the timeout. The
+// timer re-fires every 100 ms in case it hit between two runs.
+volatile sig_atomic_t g_timeout_fired = 0;
+volatile sig_atomic_t g_running_husk = 0;  // pid of the husk inside run(), or 0
+
+void on_timeout_alarm(int) {
+    g_timeout_fired = 1;
+    if (g_running_husk > 0) kill(static_cast<pid_t>(g_running_husk), SIGKILL);
+}
+
+class TimeoutWatchdog {
+public:
+    explicit TimeoutWatchdog(double seconds) : armed_(seconds > 0) {
+        g_timeout_fired = 0;
+        if (!armed_) return;
+        struct sigaction sa{};
+        sa.sa_handler = on_timeout_alarm;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGALRM, &sa, &old_);
+        auto us = static_cast<long long>(seconds * 1e6);
+        itimerval t{};
+        t.it_value.tv_sec = static_cast<time_t>(us / 1000000);
+        t.it_value.tv_usec = static_cast<suseconds_t>(us % 1000000);
+        t.it_interval.tv_usec = 100000;
+        setitimer(ITIMER_REAL, &t, nullptr);
+    }
+    ~TimeoutWatchdog() {
+        if (!armed_) return;
+        itimerval off{};
+        setitimer(ITIMER_REAL, &off, nullptr);
+        sigaction(SIGALRM, &old_, nullptr);
+    }
+    TimeoutWatchdog(const TimeoutWatchdog&) = delete;
+    TimeoutWatchdog& operator=(const TimeoutWatchdog&) = delete;
+
+private:
+    bool armed_;
+    struct sigaction old_ {};
+};
 }  // namespace
 
 Machine& Machine::current() { return *g_machine; }
@@ -223,7 +268,10 @@ void Machine::trace(const arch::TraceEvent& event) {
     std::string text = TraceWriter::format(clock_.now(), event);
     uint64_t index = event_index_++;
     if (recorder_) recorder_->event(index, text);
-    if (const Scenario* sc = config_.replay; sc && divergence_.empty() && !cutoff_reached_) {
+    // A hand-written scenario with no events checks nothing: it only injects.
+    const Scenario* sc = config_.replay;
+    if (sc && sc->events.empty() && !sc->complete) sc = nullptr;
+    if (sc && divergence_.empty() && !cutoff_reached_) {
         if (index >= sc->events.size()) {
             if (sc->complete)
                 divergence_ = divergence_report("(no more events: the recording ended here)", text);
@@ -382,12 +430,24 @@ bool Machine::handle_port_io(Task& task, Thread& th) {
         return true;
     }
     uint64_t mask = io->width == 4 ? 0xFFFFFFFFull : io->width == 2 ? 0xFFFFull : 0xFFull;
+    auto trace_io = [&](uint32_t value) {
+        arch::TraceEvent e{};
+        e.kind = arch::TraceKind::PortIo;
+        e.task_id = task.id();
+        e.number = port;
+        e.args[0] = io->is_in;
+        e.args[1] = io->width;
+        e.value = value;
+        trace(e);
+    };
     if (!io->is_string) {
         if (io->is_in) {
             uint64_t v = port_in(port, io->width);
+            trace_io(static_cast<uint32_t>(v));
             // 32-bit results zero-extend into rax, narrower ones merge.
             th.regs.rax = io->width == 4 ? v : (th.regs.rax & ~mask) | v;
         } else {
+            trace_io(static_cast<uint32_t>(th.regs.rax & mask));
             port_out(port, io->width, static_cast<uint32_t>(th.regs.rax & mask));
         }
     } else {
@@ -398,10 +458,12 @@ bool Machine::handle_port_io(Task& task, Thread& th) {
             uint32_t v = 0;
             if (io->is_in) {
                 v = port_in(port, io->width);
+                trace_io(v);
                 if (!kernel_.copy_to_user(vs, th.regs.rdi, &v, io->width)) break;
                 th.regs.rdi += step;
             } else {
                 if (!kernel_.copy_from_user(vs, th.regs.rsi, &v, io->width)) break;
+                trace_io(v);
                 port_out(port, io->width, v);
                 th.regs.rsi += step;
             }
@@ -471,7 +533,9 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
 
 RunOutcome Machine::run() {
     RunOutcome outcome = run_loop();
-    if (const Scenario* sc = config_.replay; sc && divergence_.empty() && !cutoff_reached_) {
+    const Scenario* sc = config_.replay;
+    if (sc && sc->events.empty() && !sc->complete) sc = nullptr;
+    if (sc && divergence_.empty() && !cutoff_reached_) {
         if (event_index_ < sc->events.size())
             outcome = {3, divergence_report(sc->events[event_index_], fmt::format("(the run ended: {})", outcome.reason))};
         else if (sc->exit_status && *sc->exit_status != outcome.exit_code)
@@ -513,13 +577,30 @@ std::vector<Task*> Machine::tasks() {
     return out;
 }
 
+std::string Machine::program_name(VSpace& vs) {
+    if (kernel_.init_task && kernel_.init_task->vspace() == &vs) return "init";
+    // Programs started by a loader have a read-only procinfo page naming them.
+    auto phys = kernel_.paging.translate(vs, HELIOS_PROCINFO_ADDR, false);
+    if (!phys.ok() || *phys + sizeof(helios_procinfo) > memory_->size()) return "";
+    const auto* info = static_cast<const helios_procinfo*>(phys_to_virt(*phys));
+    if (info->magic != HELIOS_PROCINFO_MAGIC) return "";
+    size_t n = 0;
+    while (n < sizeof info->name && info->name[n] != '\0') ++n;
+    return std::string(info->name, n);
+}
+
 std::string Machine::task_name(const Task& task) const {
     if (&task == kernel_.init_task) return "init";
+    if (VSpace* vs = task.vspace()) {
+        std::string name = const_cast<Machine*>(this)->program_name(*vs);
+        if (!name.empty()) return name;
+    }
     return fmt::format("task{}", task.id());
 }
 
 RunOutcome Machine::run_loop() {
     auto start = std::chrono::steady_clock::now();
+    TimeoutWatchdog watchdog(config_.timeout_seconds);  // see on_timeout_alarm
     for (;;) {
         if (!divergence_.empty()) return {3, divergence_};
         if (cutoff_reached_)
@@ -527,9 +608,10 @@ RunOutcome Machine::run_loop() {
                                    "matched up to there", config_.replay->events.size())};
         if (init_exit_) return {*init_exit_, fmt::format("init exited with status {}", *init_exit_)};
         if (!fatal_.empty()) return {70, fatal_};
+        if (exit_request_) return *exit_request_;
         if (config_.timeout_seconds > 0) {
             double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            if (elapsed > config_.timeout_seconds)
+            if (elapsed > config_.timeout_seconds || g_timeout_fired)
                 return {124, fmt::format("timeout: stopped after {} s", config_.timeout_seconds)};
         }
         kernel_entry_boundary();
@@ -539,6 +621,7 @@ RunOutcome Machine::run_loop() {
             if (!has_live_input()) return {75, "every task is blocked and no input can arrive (deadlock)"};
             // Idle: virtual time jumps to the next tick; wait for input.
             clock_.advance_to(next_tick_);
+            if (debug_) debug_->on_idle(*this);  // the debugger may stop the idle system
             bool buffered = com1_end_->has_buffered_input() || com2_end_->has_buffered_input();
             if (!config_.replay && next_injection_ >= schedule_.size() && !buffered) wait_for_input(50);
             continue;
@@ -549,9 +632,12 @@ RunOutcome Machine::run_loop() {
         Status flushed = t.husk->flush();
         if (!flushed) return {70, "applying mappings failed: " + flushed.message()};
         bool step = debug_ && debug_->before_run(*this, *task);
-        if (task != kernel_.current()) continue;  // the debugger changed the system
+        if (task != kernel_.current() || exit_request_) continue;  // the debugger changed the system
         if (task->dirty != kDirtyNone) store_regs(*task, t.regs);
+        g_running_husk = t.husk->pid();
         auto ev = t.husk->run(t.tid, t.regs, step);
+        g_running_husk = 0;
+        if (g_timeout_fired) continue;  // the watchdog killed the husk: report the timeout, not a fault
         if (!ev) return {70, "running task failed: " + ev.message()};
         bool gone = ev->kind == StopKind::Exited || ev->kind == StopKind::Killed;
         if (debug_ && !gone && debug_->on_stop(*this, *task, *ev, t.regs)) {

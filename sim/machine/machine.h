@@ -98,6 +98,11 @@ public:
     std::vector<Task*> tasks();
     // The program name a task runs (from the ELF it was loaded from, when known).
     std::string task_name(const Task& task) const;
+    // The program running in `vs`: "init" for init's address space, the name
+    // in its procinfo page for a program started by a loader, else "".
+    std::string program_name(VSpace& vs);
+    // End the run at the next iteration of the loop (the debugger's `kill`).
+    void request_exit(int exit_code, std::string reason) { exit_request_ = RunOutcome{exit_code, std::move(reason)}; }
 
 private:
     struct Thread {
@@ -150,6 +155,7 @@ private:
     uint64_t next_tick_ = kTickNs;
     std::optional<int> init_exit_;
     std::string fatal_;
+    std::optional<RunOutcome> exit_request_;  // request_exit()
 };
 
 }  // namespace helios::sim

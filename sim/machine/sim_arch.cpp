@@ -11,6 +11,7 @@ void map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags) {
     Machine::current().map_page(vs, vaddr, phys, flags);
 }
 void unmap_page(VSpace& vs, uint64_t vaddr) { Machine::current().unmap_page(vs, vaddr); }
+void vspace_created(VSpace&) {}  // a husk is started on first use
 void vspace_destroyed(VSpace& vs) { Machine::current().vspace_destroyed(vs); }
 void task_destroyed(Task& task) { Machine::current().task_destroyed(task); }
 void task_exited(Task& task, uint64_t status) { Machine::current().task_exited(task, status); }
