@@ -13,6 +13,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <csignal>
 
 namespace helios::sim {
@@ -23,49 +25,6 @@ Machine* g_machine = nullptr;
 // a framebuffer), handed to init as its DevMem.
 constexpr uint64_t kDevMemPages = 16;
 
-// --timeout must also stop a guest that never enters the kernel: the loop
-// then sits in HuskProcess::run's waitpid and never reaches its own check.
-// When the deadline passes, SIGALRM kills the husk being run (kill() is
-// async-signal-safe), run() returns, and the loop reports the timeout. The
-// timer re-fires every 100 ms in case it hit between two runs.
-volatile sig_atomic_t g_timeout_fired = 0;
-volatile sig_atomic_t g_running_husk = 0;  // pid of the husk inside run(), or 0
-
-void on_timeout_alarm(int) {
-    g_timeout_fired = 1;
-    if (g_running_husk > 0) kill(static_cast<pid_t>(g_running_husk), SIGKILL);
-}
-
-class TimeoutWatchdog {
-public:
-    explicit TimeoutWatchdog(double seconds) : armed_(seconds > 0) {
-        g_timeout_fired = 0;
-        if (!armed_) return;
-        struct sigaction sa{};
-        sa.sa_handler = on_timeout_alarm;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGALRM, &sa, &old_);
-        auto us = static_cast<long long>(seconds * 1e6);
-        itimerval t{};
-        t.it_value.tv_sec = static_cast<time_t>(us / 1000000);
-        t.it_value.tv_usec = static_cast<suseconds_t>(us % 1000000);
-        t.it_interval.tv_usec = 100000;
-        setitimer(ITIMER_REAL, &t, nullptr);
-    }
-    ~TimeoutWatchdog() {
-        if (!armed_) return;
-        itimerval off{};
-        setitimer(ITIMER_REAL, &off, nullptr);
-        sigaction(SIGALRM, &old_, nullptr);
-    }
-    TimeoutWatchdog(const TimeoutWatchdog&) = delete;
-    TimeoutWatchdog& operator=(const TimeoutWatchdog&) = delete;
-
-private:
-    bool armed_;
-    struct sigaction old_ {};
-};
 }  // namespace
 
 Machine& Machine::current() { return *g_machine; }
@@ -359,6 +318,7 @@ void Machine::apply_injection(const Injection& inj) {
     };
     switch (inj.kind) {
         case Injection::Kind::UartInput: push_uart_bytes(inj.port, inj.bytes.data(), inj.bytes.size()); break;
+        case Injection::Kind::Preempt: kernel_.enter_tick(); break;
         case Injection::Kind::FailAlloc: kernel_.injected_alloc_failures += inj.count; break;
         case Injection::Kind::IrqDrop: irq_drop_[inj.line]++; break;
         case Injection::Kind::IrqDup: irq_dup_[inj.line]++; break;
@@ -519,6 +479,19 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
             kernel_.enter_fault(task, f);
             return;
         }
+        case StopKind::Preempted:
+            // The wall-clock slice ran out (free-running mode) or the run is
+            // being stopped: a timer interrupt, recorded since it came from
+            // outside the guest.
+            if (recorder_) {
+                Injection inj;
+                inj.kind = Injection::Kind::Preempt;
+                inj.vtime = clock_.now();
+                inj.boundary = boundary_ + 1;
+                recorder_->injection(inj);
+            }
+            if (!timed_out_) kernel_.enter_tick();
+            return;
         case StopKind::Exited:
         case StopKind::Killed: {
             // The Linux thread vanished under us (killed from outside): the
@@ -531,8 +504,41 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
     }
 }
 
+void Machine::watchdog(std::chrono::steady_clock::time_point start) {
+    using namespace std::chrono;
+    const auto slice = milliseconds(10);
+    std::unique_lock lock(watchdog_mutex_);
+    while (!watchdog_stop_) {
+        watchdog_cv_.wait_for(lock, milliseconds(5));
+        if (watchdog_stop_) break;
+        auto now = steady_clock::now();
+        bool expired = config_.timeout_seconds > 0 && now - start > duration<double>(config_.timeout_seconds);
+        if (expired) timed_out_ = true;
+        pid_t pid = running_pid_.load(), tid = running_tid_.load();
+        if (tid == 0) continue;
+        auto ran = nanoseconds(steady_clock::now().time_since_epoch().count() - running_since_.load());
+        // A guest that never enters the kernel is interrupted: at the end of
+        // its slice (free-running), or when the run must stop (timeout).
+        if (expired || (config_.free_running && ran > slice)) {
+            running_tid_ = 0;
+            ::syscall(SYS_tgkill, pid, tid, kPreemptSignal);
+        }
+    }
+}
+
 RunOutcome Machine::run() {
+    auto start = std::chrono::steady_clock::now();
+    std::thread dog;
+    if (config_.free_running || config_.timeout_seconds > 0) dog = std::thread([this, start] { watchdog(start); });
     RunOutcome outcome = run_loop();
+    if (dog.joinable()) {
+        {
+            std::lock_guard lock(watchdog_mutex_);
+            watchdog_stop_ = true;
+        }
+        watchdog_cv_.notify_all();
+        dog.join();
+    }
     const Scenario* sc = config_.replay;
     if (sc && sc->events.empty() && !sc->complete) sc = nullptr;
     if (sc && divergence_.empty() && !cutoff_reached_) {
@@ -600,7 +606,6 @@ std::string Machine::task_name(const Task& task) const {
 
 RunOutcome Machine::run_loop() {
     auto start = std::chrono::steady_clock::now();
-    TimeoutWatchdog watchdog(config_.timeout_seconds);  // see on_timeout_alarm
     for (;;) {
         if (!divergence_.empty()) return {3, divergence_};
         if (cutoff_reached_)
@@ -611,7 +616,7 @@ RunOutcome Machine::run_loop() {
         if (exit_request_) return *exit_request_;
         if (config_.timeout_seconds > 0) {
             double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            if (elapsed > config_.timeout_seconds || g_timeout_fired)
+            if (elapsed > config_.timeout_seconds || timed_out_)
                 return {124, fmt::format("timeout: stopped after {} s", config_.timeout_seconds)};
         }
         kernel_entry_boundary();
@@ -634,10 +639,12 @@ RunOutcome Machine::run_loop() {
         bool step = debug_ && debug_->before_run(*this, *task);
         if (task != kernel_.current() || exit_request_) continue;  // the debugger changed the system
         if (task->dirty != kDirtyNone) store_regs(*task, t.regs);
-        g_running_husk = t.husk->pid();
+        running_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+        running_pid_ = t.husk->pid();
+        running_tid_ = t.tid;
         auto ev = t.husk->run(t.tid, t.regs, step);
-        g_running_husk = 0;
-        if (g_timeout_fired) continue;  // the watchdog killed the husk: report the timeout, not a fault
+        running_tid_ = 0;
+        if (timed_out_) continue;  // the watchdog stopped the guest: report the timeout, not a stop
         if (!ev) return {70, "running task failed: " + ev.message()};
         bool gone = ev->kind == StopKind::Exited || ev->kind == StopKind::Killed;
         if (debug_ && !gone && debug_->on_stop(*this, *task, *ev, t.regs)) {

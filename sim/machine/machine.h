@@ -16,7 +16,12 @@
 
 #include <sys/user.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -112,6 +117,10 @@ private:
     };
 
     RunOutcome run_loop();
+    // Interrupts a guest that runs too long: a wall-clock slice in
+    // free-running mode, or the --timeout. Runs on its own thread; it only
+    // sends kPreemptSignal, all ptrace work stays on the main thread.
+    void watchdog(std::chrono::steady_clock::time_point start);
     HuskProcess* husk_for(VSpace& vs);
     Result<Thread*> thread_for(Task& task);
     void load_regs(Task& task, const user_regs_struct& r);
@@ -139,6 +148,12 @@ private:
     VirtualClock clock_;
     std::unique_ptr<TraceWriter> trace_;
     DebugHooks* debug_ = nullptr;
+    std::atomic<pid_t> running_pid_{0}, running_tid_{0};
+    std::atomic<int64_t> running_since_{0};
+    std::atomic<bool> timed_out_{false};
+    std::mutex watchdog_mutex_;
+    std::condition_variable watchdog_cv_;
+    bool watchdog_stop_ = false;
     // Record and replay.
     std::unique_ptr<ScenarioWriter> recorder_;
     std::vector<Injection> schedule_;  // injections still to apply, time order

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 
@@ -315,12 +316,24 @@ int HuskProcess::wait_leader(int* status) {
     }
 }
 
+uint64_t user_bottom() {
+    // Helios programs may map page 0 (Vulcan's task::pagefault does); Linux
+    // allows it below vm.mmap_min_addr only with CAP_SYS_RAWIO. Ask Linux.
+    static const uint64_t bottom = [] {
+        void* p = mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        if (p == MAP_FAILED) return kUserBottom;
+        munmap(p, 4096);
+        return p == nullptr ? uint64_t{0} : kUserBottom;
+    }();
+    return bottom;
+}
+
 Status HuskProcess::check_range(const char* what, uint64_t vaddr, uint64_t len) const {
     if (len == 0 || (vaddr & kPageMask) || (len & kPageMask))
         return Status::failure(fmt::format("{}(vaddr={:#x}, len={:#x}): not page-aligned or empty", what, vaddr, len));
-    if (vaddr < kUserBottom || vaddr > kUserTop || len > kUserTop - vaddr) {
+    if (vaddr < user_bottom() || vaddr > kUserTop || len > kUserTop - vaddr) {
         return Status::failure(fmt::format("{}(vaddr={:#x}, len={:#x}): outside the user range [{:#x}, {:#x})", what,
-                                           vaddr, len, kUserBottom, kUserTop));
+                                           vaddr, len, user_bottom(), kUserTop));
     }
     return Status::success();
 }
@@ -531,6 +544,11 @@ Result<StopEvent> HuskProcess::run(pid_t tid, user_regs_struct& regs, bool singl
             event.kind = StopKind::Syscall;
             break;
         }
+        if (ptrace_event(status) == 0 && sig == kPreemptSignal) {  // the simulator took the CPU back
+            event.kind = StopKind::Preempted;
+            event.signo = sig;
+            break;
+        }
         if (ptrace_event(status) != 0 || !is_fault_signal(sig)) continue;  // group-stop, stray signal: swallow
         siginfo_t si;
         if (ptrace(PTRACE_GETSIGINFO, tid, 0, &si) != 0)
@@ -568,6 +586,38 @@ Status HuskProcess::set_fpregs(pid_t tid, const user_fpregs_struct& fpregs) {
     if (!threads_.count(tid)) return Status::failure(fmt::format("set_fpregs: {} is not a guest thread", tid));
     if (ptrace(PTRACE_SETFPREGS, tid, 0, &fpregs) != 0) return errno_failure(fmt::format("PTRACE_SETFPREGS({})", tid));
     return Status::success();
+}
+
+namespace {
+long debugreg_offset(int index) {
+    return static_cast<long>(offsetof(struct user, u_debugreg) + static_cast<size_t>(index) * sizeof(long));
+}
+}  // namespace
+
+Status HuskProcess::set_debug_register(pid_t tid, int index, uint64_t value) {
+    if (!threads_.count(tid)) return Status::failure(fmt::format("set_debug_register: {} is not a guest thread", tid));
+    if (index < 0 || index > 7 || index == 4 || index == 5)
+        return Status::failure(fmt::format("set_debug_register: no DR{}", index));
+    if (ptrace(PTRACE_POKEUSER, tid, debugreg_offset(index), value) != 0)
+        return errno_failure(fmt::format("PTRACE_POKEUSER(DR{}, {})", index, tid));
+    return Status::success();
+}
+
+Result<uint64_t> HuskProcess::get_debug_register(pid_t tid, int index) const {
+    if (!threads_.count(tid)) return Status::failure(fmt::format("get_debug_register: {} is not a guest thread", tid));
+    if (index < 0 || index > 7 || index == 4 || index == 5)
+        return Status::failure(fmt::format("get_debug_register: no DR{}", index));
+    errno = 0;
+    long v = ptrace(PTRACE_PEEKUSER, tid, debugreg_offset(index), 0);
+    if (v == -1 && errno != 0) return errno_failure(fmt::format("PTRACE_PEEKUSER(DR{}, {})", index, tid));
+    return static_cast<uint64_t>(v);
+}
+
+Status HuskProcess::set_debug_registers(pid_t tid, const uint64_t addr[4], uint64_t dr7) {
+    if (Status st = set_debug_register(tid, 7, 0); !st) return st;
+    for (int i = 0; i < 4; ++i)
+        if (Status st = set_debug_register(tid, i, addr[i]); !st) return st;
+    return dr7 ? set_debug_register(tid, 7, dr7) : Status::success();
 }
 
 bool HuskProcess::read_memory(uint64_t vaddr, void* buf, size_t len) const {

@@ -18,9 +18,14 @@
 
 namespace helios::sim {
 
-// Guest mappings must lie in [kUserBottom, kUserTop); the husk lives above.
+// Guest mappings must lie in [user_bottom(), kUserTop); the husk lives above.
 inline constexpr uint64_t kUserBottom = HUSK_USER_BOTTOM;
 inline constexpr uint64_t kUserTop = HUSK_USER_TOP;
+
+// The lowest address guests may map: 0 when Linux lets this process map page
+// 0 (root with CAP_SYS_RAWIO, or vm.mmap_min_addr = 0; husks share the
+// simulator's credentials), else kUserBottom. Probed once.
+uint64_t user_bottom();
 
 // The husk binary built with this library (an absolute path in the build tree).
 const std::string& default_husk_path();
@@ -94,6 +99,15 @@ public:
     // Floating-point/SSE state of a stopped guest thread (PTRACE_GETFPREGS/SETFPREGS).
     Status get_fpregs(pid_t tid, user_fpregs_struct& fpregs) const;
     Status set_fpregs(pid_t tid, const user_fpregs_struct& fpregs);
+    // x86 debug registers of a stopped guest thread (hardware watchpoints for
+    // the debugger), through PTRACE_POKEUSER/PEEKUSER at u_debugreg. Setting
+    // writes DR7 = 0 first, then DR0-3, then dr7 (Linux validates each enabled
+    // slot's address, length and alignment when DR7 is written).
+    Status set_debug_registers(pid_t tid, const uint64_t addr[4], uint64_t dr7);
+    // DR0-3, DR6 (which slot triggered: bits 0-3; Linux's per-thread virtual
+    // DR6) or DR7.
+    Result<uint64_t> get_debug_register(pid_t tid, int index) const;
+    Status set_debug_register(pid_t tid, int index, uint64_t value);
 
     // Guest memory through process_vm_readv/writev (about 1.5 us per 4 KiB).
     // True only when all len bytes were transferred. Writes respect page

@@ -14,6 +14,7 @@ const char* stop_kind_name(StopKind kind) {
         case StopKind::SingleStep: return "SingleStep";
         case StopKind::Exited: return "Exited";
         case StopKind::Killed: return "Killed";
+        case StopKind::Preempted: return "Preempted";
     }
     return "?";
 }
@@ -27,6 +28,7 @@ std::string describe(const StopEvent& e) {
                                sigabbrev_np(e.signo) ? sigabbrev_np(e.signo) : "?", e.si_code, e.fault_addr);
         case StopKind::Exited: return fmt::format("Exited status={}", e.exit_status);
         case StopKind::Killed: return fmt::format("Killed signal={}", e.exit_status);
+        case StopKind::Preempted: return "Preempted";
     }
     return "?";
 }

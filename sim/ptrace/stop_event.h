@@ -1,6 +1,8 @@
 // StopEvent: why a guest thread stopped and came back to the simulator.
 #pragma once
 
+#include <csignal>
+
 #include <cstdint>
 #include <string>
 
@@ -12,9 +14,14 @@ enum class StopKind : uint8_t {
     SingleStep,  // one instruction done after run(..., single_step = true)
     Exited,      // the thread is gone (exit_status = exit code); it has been reaped
     Killed,      // the thread was killed (exit_status = signal); it has been reaped
+    Preempted,   // the simulator interrupted it (kPreemptSignal, suppressed): free-running time slices
 };
 
 const char* stop_kind_name(StopKind kind);
+
+// The signal the simulator sends a running guest thread to take the CPU back
+// (free-running preemption, timeouts). Never delivered to the guest.
+inline constexpr int kPreemptSignal = SIGXCPU;
 
 struct StopEvent {
     StopKind kind = StopKind::Syscall;

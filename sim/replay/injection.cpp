@@ -73,6 +73,7 @@ const char* kind_name(Injection::Kind k) {
         case Injection::Kind::UartCorrupt: return "uart-corrupt";
         case Injection::Kind::KillTask: return "kill-task";
         case Injection::Kind::Fault: return "fault";
+        case Injection::Kind::Preempt: return "preempt";
     }
     return "?";
 }
@@ -176,9 +177,11 @@ bool parse_body(const std::vector<std::string_view>& words, size_t first, Inject
             }
             if (!number("addr", inj.addr, false)) return false;
         }
+    } else if (kind == "preempt") {
+        inj.kind = Injection::Kind::Preempt;
     } else {
         error = fmt::format("unknown injection '{}' (uart, fail-alloc, irq-drop, irq-dup, spurious-irq, "
-                            "uart-corrupt, kill-task, fault)", kind);
+                            "uart-corrupt, kill-task, fault, preempt)", kind);
         return false;
     }
     if (!kv.empty()) {
@@ -205,6 +208,7 @@ std::string Injection::describe() const {
         case Kind::UartCorrupt: return fmt::format("uart-corrupt {} xor={:#x}", port_name, xor_mask);
         case Kind::KillTask: return fmt::format("kill-task task={}", task);
         case Kind::Fault: return fmt::format("fault task={} kind={} addr={:#x}", task, fault_kind_text(fault_kind), addr);
+        case Kind::Preempt: return "preempt";
     }
     return "?";
 }

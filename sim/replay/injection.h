@@ -22,6 +22,7 @@ struct Injection {
         UartCorrupt,  // the next byte received is XORed:  uart-corrupt com1 xor=0x20
         KillTask,     // destroy a task:                   kill-task task=3
         Fault,        // deliver a fault to a task:        fault task=3 kind=PAGE addr=0x1000
+        Preempt,      // a wall-clock preemption (recorded in free-running mode): preempt
     };
 
     uint64_t vtime = 0;                // at the first kernel-entry boundary at or after this time

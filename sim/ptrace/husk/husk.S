@@ -32,8 +32,8 @@ husk_thread_exit:
         jmp     husk_thread_exit
 
 husk_init:
-        /* Block every blockable signal: asynchronous signals then never stop
-         * a thread. Synchronous faults are forced through regardless, and
+        /* Block every blockable signal but the preemption signal:
+         * asynchronous signals then never stop a thread. Synchronous faults are forced through regardless, and
          * ptrace sees them first. Threads inherit this mask from clone. */
         mov     eax, 14                 /* rt_sigprocmask */
         mov     edi, 2                  /* SIG_SETMASK */
@@ -144,7 +144,10 @@ husk_fail:
 
         .balign 8
 husk_all_signals:
-        .quad   -1
+        /* Everything but SIGXCPU (24, bit 23): the simulator's preemption
+         * signal (kPreemptSignal) must reach a running guest thread so that
+         * ptrace reports it; it is suppressed there, never delivered. */
+        .quad   ~(1 << 23)
 
         .section .bss.husk, "aw", @nobits
         .balign 4096

@@ -11,7 +11,8 @@
  * must end at or below HUSK_USER_TOP. The gap between them is a guard. */
 #define HUSK_USER_TOP 0x00007FFFC0000000
 /* Linux refuses mappings below vm.mmap_min_addr (65536) unless the caller has
- * CAP_SYS_RAWIO; refusing them always keeps behaviour independent of root. */
+ * CAP_SYS_RAWIO: the bottom unless the simulator may map page 0 (user_bottom()
+ * in husk_process.h probes it). */
 #define HUSK_USER_BOTTOM 0x0000000000010000
 #define HUSK_TEXT_ADDR 0x00007FFFD0000000
 /* One writable page: the (never used) stack handed to clone for new threads. */

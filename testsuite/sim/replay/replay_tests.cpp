@@ -239,11 +239,33 @@ TEST_CASE("bad --inject specs and scenario files give clear errors", "[replay][i
     CHECK(d.output.find("not a helios-sim scenario") != std::string::npos);
 }
 
+TEST_CASE("a guest that never enters the kernel is stopped by --timeout", "[replay][time]") {
+    auto t0 = std::chrono::steady_clock::now();
+    Run r = run_sim({"run", "--image", SPIN_HARD_IMAGE, "--com1", "none", "--timeout", "0.5"}, 10);
+    double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(r.output);
+    CHECK(r.status == 124);
+    CHECK(r.output.find("timeout") != std::string::npos);
+    CHECK(took < 5);
+}
+
+TEST_CASE("free-running mode preempts a spinning guest and records it", "[replay][time]") {
+    TempDir dir;
+    std::string scn = dir.file("free.scn");
+    Run r = run_sim({"run", "--image", SPIN_HARD_IMAGE, "--com1", "none", "--free-running", "--timeout", "0.3",
+                     "--record", scn},
+                    10);
+    INFO(r.output);
+    CHECK(r.status == 124);
+    std::string text = read_file(scn);
+    CHECK(text.find(" preempt\n") != std::string::npos);
+}
+
 TEST_CASE("injection grammar round-trips", "[replay][inject]") {
     std::string err;
     for (const char* text : {"uart com2 hex=00ff7f @1", "fail-alloc count=3 @2", "irq-drop line=4 @3",
                              "irq-dup line=3 @4", "spurious-irq line=7 @5", "uart-corrupt com1 xor=0x20 @6",
-                             "kill-task task=2 @7", "fault task=3 kind=PAGE addr=0x1000 @8"}) {
+                             "kill-task task=2 @7", "fault task=3 kind=PAGE addr=0x1000 @8", "preempt @9"}) {
         auto inj = parse_injection(text, err);
         INFO(text << ": " << err);
         REQUIRE(inj);
