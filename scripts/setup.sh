@@ -8,6 +8,7 @@ packages=(
   catch2 libfmt-dev libspdlog-dev libelf-dev
   libzydis-dev libcli11-dev
   gdb
+  qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 )
 
 missing=()

@@ -3,6 +3,7 @@
 #   hosted       the simulator, user programs, unit and whole-system tests
 #   hosted-asan  the same with AddressSanitizer and UndefinedBehaviorSanitizer
 #   x86_64       the freestanding kernel core (build + self-containment check)
+#                and the kernel under QEMU booting the hosted images (Vulcan)
 # Prints a closing "N passed, M failed" line; exits non-zero on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,15 @@ done
 if run_preset_build x86_64; then
   passed=$((passed + 1))
   echo "== x86_64: kernel_core built freestanding and is self-contained"
+  # The kernel under QEMU with the hosted images (qemu/* in kernel_core/CMakeLists.txt).
+  echo "== test: x86_64 (QEMU)"
+  log=build/x86_64/ctest.log
+  ctest --test-dir build/x86_64 --timeout 900 2>&1 | tee "$log" | grep -E "(\*\*\*Failed|Failed  |Timeout|tests passed|Not Run)" || true
+  total=$(grep -Eo "tests failed out of [0-9]+" "$log" | grep -Eo "[0-9]+$" || echo 0)
+  fails=$(grep -Eo "[0-9]+ tests failed out of" "$log" | grep -Eo "^[0-9]+" || echo 0)
+  passed=$((passed + total - fails)); failed=$((failed + fails))
+  [ "$total" = 0 ] && { failed=$((failed + 1)); failures+=("x86_64: no QEMU tests ran"); }
+  [ "$fails" != 0 ] && while IFS= read -r line; do failures+=("x86_64: $line"); done < <(grep -E "^\s+[0-9]+ - " "$log")
 else
   failed=$((failed + 1)); failures+=("x86_64: freestanding build or self-containment check failed")
 fi

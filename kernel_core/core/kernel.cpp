@@ -102,6 +102,7 @@ Object* Kernel::construct(CapType type, uint64_t first_frame, uint64_t size, uin
     object->npages_ = static_cast<uint32_t>(frames_for(type, size));
     for (uint64_t i = 0; i < object->npages_; ++i) frame(first_frame + i).owner = object;
     stats.objects_live++;
+    if (type == HELIOS_CT_VSPACE) arch::vspace_created(*static_cast<VSpace*>(object));
     return object;
 }
 

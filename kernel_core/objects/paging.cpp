@@ -102,10 +102,13 @@ void Paging::zero_table(uint64_t table_phys) {
     for (unsigned i = 0; i < 512; ++i) entries[i] = 0;
 }
 
-// Remove every page and table of `vs` inside [base, base + span), deepest
-// first. Tables found there are emptied and marked unmapped, so a table can
-// be installed again later and starts clean.
-void Paging::detach_range(VSpace& vs, uint64_t base, uint64_t span) {
+// Remove every page of `vs` inside [base, base + span), and every table
+// there whose level is below `below_level`. Tables found are emptied and
+// marked unmapped, so a table can be installed again later and starts clean.
+// The level bound matters: a PT, the PD and the PDPT above it can all share
+// one base address (e.g. 0), and removing the PT must not detach its parents
+// while the PML4 still points at them.
+void Paging::detach_range(VSpace& vs, uint64_t base, uint64_t span, unsigned below_level) {
     for (Page* p = vs.pages.front(); p;) {
         Page* next = vs.pages.next(p);
         if (p->vaddr_ - base < span) unmap_page(*p);
@@ -113,7 +116,7 @@ void Paging::detach_range(VSpace& vs, uint64_t base, uint64_t span) {
     }
     for (PageTable* t = vs.tables.front(); t;) {
         PageTable* next = vs.tables.next(t);
-        if (t->vaddr_ - base < span) {
+        if (t->level() < below_level && t->vaddr_ - base < span) {
             zero_table(t->phys());
             t->map_link.unlink();
             t->vspace_ = nullptr;
@@ -132,11 +135,15 @@ void Paging::unmap_table(PageTable& table) {
     uint64_t phys = vs.root_phys();
     for (unsigned l = 4; l > level + 1; --l) phys = table_at(phys)[table_index(base, l)] & pte::kAddrMask;
     table_at(phys)[table_index(base, level + 1)] = 0;
-    detach_range(vs, base, 1ull << (12 + 9 * level));
+    detach_range(vs, base, 1ull << (12 + 9 * level), level);
+    zero_table(table.phys());
+    table.map_link.unlink();
+    table.vspace_ = nullptr;
+    table.vaddr_ = 0;
 }
 
 void Paging::clear_vspace(VSpace& vs) {
-    detach_range(vs, 0, HELIOS_USER_TOP);
+    detach_range(vs, 0, HELIOS_USER_TOP, 4);
     zero_table(vs.root_phys());
 }
 

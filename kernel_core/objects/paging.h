@@ -124,7 +124,7 @@ public:
 private:
     uint64_t* table_at(uint64_t phys);
     void zero_table(uint64_t table_phys);
-    void detach_range(VSpace& vs, uint64_t base, uint64_t span);
+    void detach_range(VSpace& vs, uint64_t base, uint64_t span, unsigned below_level);
 
     Kernel& kernel_;
 };

@@ -160,7 +160,8 @@ Error Uapi::invoke_task(Kernel& k, Task& t, Task& target, uint64_t label, helios
             CSpace* cs = TRY(mine.resolve<CSpace>(b.caps[0]));
             VSpace* vs = TRY(mine.resolve<VSpace>(b.caps[1]));
             uint64_t ipcbuf = b.params[0];
-            if (ipcbuf % HELIOS_PAGE_SIZE || !k.paging.translate(*vs, ipcbuf, true).ok()) return Error::INVALID_PARAM;
+            auto where = k.paging.translate(*vs, ipcbuf, true);
+            if (ipcbuf % HELIOS_PAGE_SIZE || !where.ok() || !kernel_may_touch(k, *where)) return Error::INVALID_PARAM;
             Slot* cs_src = *mine.slot(b.caps[0]);
             Slot* vs_src = *mine.slot(b.caps[1]);
             Slot old_cs_holder, old_vs_holder;  // keep old objects alive until the new are in
@@ -205,6 +206,13 @@ Error Uapi::invoke_task(Kernel& k, Task& t, Task& target, uint64_t label, helios
             return Error::NONE;
         }
         case HELIOS_INV_task_set_fault: {
+            // The ABI says "null caddr clears": naming an empty slot is
+            // task_clear_fault, not an INVALID_CSLOT error.
+            Slot* named = TRY(mine.slot(b.caps[0]));
+            if (named->is_null()) {
+                k.delete_cap(target.fault_slot);
+                return Error::NONE;
+            }
             Endpoint* ep = TRY(mine.resolve<Endpoint>(b.caps[0], HELIOS_RIGHT_SEND));
             Slot holder;
             if (!target.fault_slot.is_null()) {

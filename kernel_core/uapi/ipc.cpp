@@ -188,12 +188,16 @@ void Uapi::poll_evaluate(Kernel& k, Task& t, bool may_block) {
     VSpace* vs = t.vspace();
     if (!vs || !k.copy_from_user(*vs, t.poll_user_ptr, entries, count * sizeof(helios_pollcap)))
         return t.set_result(Error::INVALID_PARAM);
+    // A blocked poller is re-evaluated when an object it polls changes, even
+    // after it lost its cspace (the cspace was destroyed under it).
+    CSpace* cs = t.cspace();
+    if (!cs) return t.set_result(Error::INVALID_CSLOT);
     Object* objects[Task::kMaxPoll];
     uint64_t ready = 0;
     for (uint64_t i = 0; i < count; ++i) {
         helios_pollcap& e = entries[i];
         e.revents = 0;
-        auto s = t.cspace()->occupied(e.cap);
+        auto s = cs->occupied(e.cap);
         if (!s.ok()) return t.set_result(s.error());
         Slot& slot = **s;
         if ((e.events & ~(HELIOS_POLL_RECV | HELIOS_POLL_SEND)) || e.events == 0)

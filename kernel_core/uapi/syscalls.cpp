@@ -46,10 +46,15 @@ void Uapi::sys_writecons(Kernel& k, Task& t) {
     if (len > kMax || !vs) return t.set_result(Error::INVALID_PARAM);
     char buf[256];
     // Validate the whole range first: all or nothing.
+    // (kernel_may_touch: a device page must fail here, not half-way through.)
+    auto readable = [&](uint64_t va) {
+        auto phys = k.paging.translate(*vs, va, false);
+        return phys.ok() && kernel_may_touch(k, *phys);
+    };
     for (uint64_t off = 0; off < len; off += HELIOS_PAGE_SIZE) {
-        if (!k.paging.translate(*vs, addr + off, false).ok()) return t.set_result(Error::INVALID_PARAM);
+        if (!readable(addr + off)) return t.set_result(Error::INVALID_PARAM);
     }
-    if (len && !k.paging.translate(*vs, addr + len - 1, false).ok()) return t.set_result(Error::INVALID_PARAM);
+    if (len && !readable(addr + len - 1)) return t.set_result(Error::INVALID_PARAM);
     for (uint64_t off = 0; off < len; off += sizeof buf) {
         uint64_t n = len - off < sizeof buf ? len - off : sizeof buf;
         if (!k.copy_from_user(*vs, addr + off, buf, n)) return t.set_result(Error::INVALID_PARAM);
@@ -113,6 +118,11 @@ void Uapi::sys_reply(Kernel& k, Task& t) {
 void Uapi::sys_replyrecv(Kernel& k, Task& t) {
     auto slot = t.cspace()->occupied(caddr_arg(t, 1));
     if (!slot.ok()) return t.set_result(slot.error());
+    // Decode, then perform: every check ipc_recv would fail on comes before
+    // the reply, so an error never leaves the reply sent and the receive undone.
+    Slot& s = **slot;
+    if (s.type != HELIOS_CT_ENDPOINT && s.type != HELIOS_CT_NOTIFICATION) return t.set_result(Error::INVALID_CTYPE);
+    if (!(s.rights & HELIOS_RIGHT_RECV)) return t.set_result(Error::NO_RIGHTS);
     uint64_t tag = arg(t, 0);
     if (Task* caller = t.reply_to) {
         Status ok = check_message(k, t, tag, true);

@@ -20,6 +20,10 @@ struct Uapi {
             default: return t.regs.r9;
         }
     }
+    // May the kernel copy to or from this physical address on a user's
+    // behalf (a RAM page, not a device page)?
+    static bool kernel_may_touch(Kernel& k, uint64_t phys);
+
     static helios_caddr_t caddr_arg(const Task& t, unsigned i) {
         uint64_t v = arg(t, i);
         return v > 0xFFFFFFFFull ? HELIOS_CADDR_UNDEF - 1 : static_cast<helios_caddr_t>(v);

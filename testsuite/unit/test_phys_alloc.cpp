@@ -82,11 +82,16 @@ TEST_CASE("phys: contiguous allocation returns a consecutive free run", "[phys]"
     REQUIRE(r.ok());
     CHECK(*r == 1004);
     for (uint64_t f = 1004; f < 1008; ++f) CHECK(x.a.is_used(f));
-    // A run crossing a bitmap word boundary (frames 60..69 are still free).
-    auto big = x.a.alloc_contiguous(60);
+    // A run crossing a bitmap word boundary (index 64), ending right before
+    // the used frame at 70.
+    auto big = x.a.alloc_contiguous(62);
     REQUIRE(big.ok());
-    CHECK(*big == 1071);
-    CHECK(x.a.free_frames() == 200 - 3 - 4 - 60);
+    CHECK(*big == 1008);
+    // Nothing of 62 fits below 70 any more; the next run starts after it.
+    auto next = x.a.alloc_contiguous(62);
+    REQUIRE(next.ok());
+    CHECK(*next == 1071);
+    CHECK(x.a.free_frames() == 200 - 3 - 4 - 62 - 62);
 }
 
 TEST_CASE("phys: contiguous run spanning whole used words is skipped correctly", "[phys]") {

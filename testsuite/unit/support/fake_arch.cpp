@@ -38,6 +38,8 @@ void map_page(VSpace& vspace, uint64_t vaddr, uint64_t phys, unsigned flags) {
 
 void unmap_page(VSpace& vspace, uint64_t vaddr) { fake_arch().mappings[vspace.id()].erase(vaddr); }
 
+void vspace_created(VSpace&) {}
+
 void vspace_destroyed(VSpace& vspace) {
     fake_arch().calls.push_back("vspace_destroyed " + std::to_string(vspace.id()));
     fake_arch().mappings.erase(vspace.id());

@@ -321,7 +321,8 @@ private:
     }
 
     bool known_slot(const Slot* s) const {
-        auto it = std::upper_bound(cspace_ranges_.begin(), cspace_ranges_.end(), std::pair<const Slot*, const Slot*>{s, nullptr});
+        auto it = std::upper_bound(cspace_ranges_.begin(), cspace_ranges_.end(), s,
+                                   [](const Slot* x, const auto& range) { return x < range.first; });
         if (it != cspace_ranges_.begin()) {
             --it;
             if (s >= it->first && s < it->second) {
@@ -570,9 +571,9 @@ private:
                     problem(describe(t), " is not where its vspace's tables say");
             } else if (auto* vs = downcast<VSpace>(o)) {
                 size_t n = 0;
-                for (Page* p = vs->pages.front(); p && n <= kMaxList; p = vs->pages.next(p)) {
+                for (Page* pg = vs->pages.front(); pg && n <= kMaxList; pg = vs->pages.next(pg)) {
                     ++n;
-                    if (!live(p) || p->type() != HELIOS_CT_PAGE || p->vspace() != vs) {
+                    if (!live(pg) || pg->type() != HELIOS_CT_PAGE || pg->vspace() != vs) {
                         problem(describe(vs), " page list holds a page not mapped in it");
                         break;
                     }
