@@ -144,7 +144,10 @@ void Paging::unmap_table(PageTable& table) {
 
 void Paging::clear_vspace(VSpace& vs) {
     detach_range(vs, 0, HELIOS_USER_TOP, 4);
-    zero_table(vs.root_phys());
+    // Only the user half: on hardware the upper half of every PML4 maps the
+    // kernel, and this vspace may still be the one loaded in CR3.
+    uint64_t* entries = table_at(vs.root_phys());
+    for (unsigned i = 0; i < 256; ++i) entries[i] = 0;
 }
 
 Result<uint64_t> Paging::translate(VSpace& vs, uint64_t vaddr, bool write) {

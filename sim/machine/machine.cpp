@@ -473,7 +473,12 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
                     break;
                 case SIGILL: f.kind = HELIOS_FAULT_INVALID_OPCODE; break;
                 case SIGFPE: f.kind = HELIOS_FAULT_DIVIDE; break;
-                case SIGTRAP: f.kind = ev.kind == StopKind::SingleStep ? HELIOS_FAULT_DEBUG : HELIOS_FAULT_BREAKPOINT; break;
+                case SIGTRAP:
+                    // A trace trap (the guest set TF) is a debug exception, as
+                    // on hardware; int3 is a breakpoint.
+                    f.kind = ev.kind == StopKind::SingleStep || ev.si_code == TRAP_TRACE ? HELIOS_FAULT_DEBUG
+                                                                                         : HELIOS_FAULT_BREAKPOINT;
+                    break;
                 default: break;
             }
             kernel_.enter_fault(task, f);
