@@ -52,27 +52,31 @@ PIN=(taskset -c 0)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-sim.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 
-# Wall time in ns of one pinned run of `op n`; fails loudly if the guest did.
+# "WALL_NS CPU_NS" of one pinned run of `op n` (CPU: user + system time of
+# helios-sim and its husks, from /usr/bin/time); fails loudly if the guest did.
 run_ns() {
     local op=$1 n=$2 t0 t1
     t0=$(date +%s%N)
-    if ! "${PIN[@]}" "$SIM" run --image "$IMAGE" --com1 none --cmdline "$op $n" >"$TMP/out" 2>&1; then
+    if ! /usr/bin/time -f '%U %S' -o "$TMP/time" "${PIN[@]}" "$SIM" run --image "$IMAGE" --com1 none \
+        --cmdline "$op $n" >"$TMP/out" 2>&1; then
         echo "bench-sim.sh: '$op $n' failed:" >&2
         cat "$TMP/out" >&2
         exit 1
     fi
     t1=$(date +%s%N)
-    echo $((t1 - t0))
+    awk -v w=$((t1 - t0)) '{ printf "%d %d\n", w, ($1 + $2) * 1e9 }' "$TMP/time"
 }
 
-# The fastest of REPS runs (the least disturbed by the other CPU users).
+# The fastest of REPS runs (the least disturbed by other users of the CPU),
+# separately for wall and CPU time.
 best_ns() {
-    local best="" t i
+    local bw="" bc="" w c i
     for ((i = 0; i < REPS; i++)); do
-        t=$(run_ns "$1" "$2")
-        if [[ -z $best || $t -lt $best ]]; then best=$t; fi
+        read -r w c < <(run_ns "$1" "$2")
+        if [[ -z $bw || $w -lt $bw ]]; then bw=$w; fi
+        if [[ -z $bc || $c -lt $bc ]]; then bc=$c; fi
     done
-    echo "$best"
+    echo "$bw $bc"
 }
 
 # ptrace stops per op: trace lines of kernel entries in `op n` minus `op 0`, over n.
@@ -117,17 +121,22 @@ declare -A DESC=(
 )
 
 echo
-echo "== helios-sim, per operation (pinned: taskset -c 0; best of $REPS runs; (wall(N) - wall(0)) / N) =="
-printf '%-27s %8s %9s %9s %10s %7s  %s\n' operation N us/op stops/op floor_us ratio floor
+echo "== helios-sim, per operation (pinned: taskset -c 0; best of $REPS runs; (t(N) - t(0)) / N) =="
+echo "   wall: elapsed time; cpu: user+system time of helios-sim and its husks (less disturbed by"
+echo "   other processes on the CPU; ptrace-floor-bench reports medians, which also filter them out)"
+printf '%-27s %7s %8s %8s %8s %9s %6s %6s  %s\n' operation N wall_us cpu_us stops/op floor_us wall/f cpu/f floor
 for row in "${ROWS[@]}"; do
     read -r op n floor what <<<"$row"
-    t0=$(best_ns "$op" 0)
-    tn=$(best_ns "$op" "$n")
+    read -r w0 c0 < <(best_ns "$op" 0)
+    read -r wn cn < <(best_ns "$op" "$n")
     stops=$(stops_per_op "$op" $((n < 1000 ? n : 1000)))
-    awk -v d="${DESC[$op]}" -v n="$n" -v t0="$t0" -v tn="$tn" -v s="$stops" -v f="$floor" -v w="$what" \
-        'BEGIN { us = (tn - t0) / n / 1000; printf "%-27s %8d %9.2f %9s %10.2f %7.2f  %s\n", d, n, us, s, f, us / f, w }'
+    awk -v d="${DESC[$op]}" -v n="$n" -v w0="$w0" -v wn="$wn" -v c0="$c0" -v cn="$cn" -v s="$stops" -v f="$floor" \
+        -v what="$what" 'BEGIN { w = (wn - w0) / n / 1000; c = (cn - c0) / n / 1000
+            printf "%-27s %7d %8.2f %8.2f %8s %9.2f %6.2f %6.2f  %s\n", d, n, w, c, s, f, w / f, c / f, what }'
 done
-echo "(boot+exit of the N=0 runs: $((t0 / 1000000)) ms; the ABI target for the null syscall is 1.5x the floor)"
+echo "(boot+exit of an N=0 run: $((w0 / 1000000)) ms wall; the ABI target for the null syscall is 1.5x the floor)"
+echo "(floor for call/reply: two syscall floors; the page-fault row does 1 fault + 4 syscalls + 2 husk"
+echo " map/unmap batches per op, against the floor's one fault + one injected mmap)"
 
 if [[ $profile == 1 ]]; then
     echo
@@ -141,7 +150,8 @@ if [[ $profile == 1 ]]; then
         echo "== perf (user-space cycles of helios-sim, $N_NULL identify) =="
         if "${PIN[@]}" perf record -q -e cycles:u -o "$TMP/perf.data" -- "$SIM" run --image "$IMAGE" --com1 none \
             --cmdline "identify $N_NULL" >/dev/null 2>&1; then
-            perf report -q -i "$TMP/perf.data" --comm helios-sim --sort symbol 2>/dev/null | head -n 15
+            perf report -q --stdio -i "$TMP/perf.data" --comm helios-sim --sort symbol 2>/dev/null |
+                awk 'NF { printf "%8s  %s\n", $1, $3 }' | head -n 15
         else
             echo "(perf record is not allowed here)"
         fi

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ make binutils
   catch2 libfmt-dev libspdlog-dev libelf-dev
-  libzydis-dev libcli11-dev
+  libzydis-dev libcli11-dev libdw-dev
   gdb
   qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 )

@@ -1,4 +1,5 @@
 // helios-sim: run the Helios OS's user programs on the hosted kernel core.
+#include "sim/gdb/stub.h"
 #include "sim/machine/machine.h"
 #include "sim/ptrace/cpu_pin.h"
 #include "sim/replay/injection.h"
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
     run->add_flag("--free-running", config.free_running, "also preempt on wall-clock time (not deterministic)");
     run->add_option("--cmdline", config.cmdline, "kernel command line passed to init in bootinfo");
     run->add_flag("--no-pin", no_pin, "do not pin the simulator and its husks to one CPU");
+    helios::sim::GdbStubOptions gdb;
+    run->add_option("--gdb", gdb.listen, "serve the GDB remote protocol on HOST:PORT, PORT or unix:PATH");
+    run->add_flag("--gdb-wait", gdb.wait, "with --gdb: stop before init's first instruction until gdb attaches");
     std::vector<std::string> injects;
     run->add_option("--record", config.record_path, "record a scenario to FILE (docs/scenarios.md)");
     run->add_option("--inject", injects,
@@ -88,6 +92,8 @@ int main(int argc, char** argv) {
     replay->add_option("--log", log_level, "log level")->capture_default_str();
     replay->add_option("--timeout", config.timeout_seconds, "stop after SECONDS of wall time (exit 124)");
     replay->add_flag("--no-pin", no_pin, "do not pin to one CPU");
+    replay->add_option("--gdb", gdb.listen, "serve the GDB remote protocol on HOST:PORT, PORT or unix:PATH");
+    replay->add_flag("--gdb-wait", gdb.wait, "with --gdb: stop before init's first instruction until gdb attaches");
 
     try {
         app.parse(argc, argv);
@@ -153,6 +159,22 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "helios-sim: warning: replaying with a different image (--force)\n");
     }
 
+    std::unique_ptr<helios::sim::GdbStub> stub;
+    if (gdb.wait && gdb.listen.empty()) {
+        fmt::print(stderr, "helios-sim: --gdb-wait needs --gdb HOST:PORT or --gdb unix:PATH\n");
+        return kExitUsage;
+    }
+    if (!gdb.listen.empty()) {
+        gdb.image_path = image;
+        auto created = helios::sim::GdbStub::create(gdb);
+        if (!created) {
+            fmt::print(stderr, "helios-sim: {}\n", created.message());
+            return kExitUsage;
+        }
+        stub = std::move(*created);
+        fmt::print(stderr, "helios-sim: gdb stub listening on {}\n", stub->address());
+    }
+
     // Tracer and tracees on one CPU: a cross-CPU wake-up costs more than the trap.
     if (!no_pin) (void)helios::sim::pin_to_cpu(0);
 
@@ -162,6 +184,7 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "helios-sim: cannot boot '{}': {}\n", image, booted.message());
         return kExitBadImage;
     }
+    if (stub) machine.set_debug_hooks(stub.get());
     auto outcome = machine.run();
     spdlog::info("{} after {} kernel entries", outcome.reason, machine.kernel_entries());
     if (outcome.exit_code != 0 || level <= spdlog::level::info || replay->parsed())

@@ -16,7 +16,9 @@ struct Span {
     [[nodiscard]] bool is(const char* z) const { return equal(p, n, z); }
 };
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
 
 Span trim(Span s) {
     while (s.n > 0 && is_blank(s.p[0])) ++s.p, --s.n;
@@ -57,10 +59,14 @@ bool parse_hex(Span s, uint64_t* out) {
     for (size_t i = 0; i < s.n; ++i) {
         char c = s.p[i];
         unsigned d;
-        if (c >= '0' && c <= '9') d = static_cast<unsigned>(c - '0');
-        else if (c >= 'a' && c <= 'f') d = static_cast<unsigned>(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F') d = static_cast<unsigned>(c - 'A' + 10);
-        else return false;
+        if (c >= '0' && c <= '9')
+            d = static_cast<unsigned>(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            d = static_cast<unsigned>(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            d = static_cast<unsigned>(c - 'A' + 10);
+        else
+            return false;
         v = v << 4 | d;
     }
     *out = v;
@@ -152,7 +158,7 @@ constexpr size_t kTypeCount = sizeof kTypeNames / sizeof kTypeNames[0];
 
 // One `key=value` (or bare `value`) item of a capability's configuration.
 struct Item {
-    Span key;    // empty for a bare word
+    Span key;  // empty for a bare word
     Span value;
 };
 
@@ -197,7 +203,8 @@ private:
         if (s.p[0] == '[') return parse_section(line, s);
         switch (section_) {
             case Section::none:
-                fail(line).quote(s).add(" is outside any section (expected [driver], [cspace], [capabilities] or [services] first)");
+                fail(line).quote(s).add(
+                    " is outside any section (expected [driver], [cspace], [capabilities] or [services] first)");
                 return false;
             case Section::driver: return parse_driver(line, s);
             case Section::cspace: return parse_cspace(line, s);
@@ -222,8 +229,12 @@ private:
         }
         auto index = static_cast<size_t>(found);
         if (section_line_[index] != 0) {
-            fail(line).add("section [").add(section_name(found)).add("] appears twice (first on line ")
-                .dec(section_line_[index]).add(")");
+            fail(line)
+                .add("section [")
+                .add(section_name(found))
+                .add("] appears twice (first on line ")
+                .dec(section_line_[index])
+                .add(")");
             return false;
         }
         section_line_[index] = line;
@@ -303,14 +314,22 @@ private:
             return false;
         }
         if (!value.empty()) {
-            fail(line).add("service ").add(key).add(" takes no value (found ").quote(value)
+            fail(line)
+                .add("service ")
+                .add(key)
+                .add(" takes no value (found ")
+                .quote(value)
                 .add("; services are listed as NAME =)");
             return false;
         }
         for (size_t i = 0; i < m_->service_count; ++i) {
             if (key.is(m_->services[i].name)) {
-                fail(line).add("service ").add(key).add(" is listed twice (first on line ")
-                    .dec(m_->services[i].line).add(")");
+                fail(line)
+                    .add("service ")
+                    .add(key)
+                    .add(" is listed twice (first on line ")
+                    .dec(m_->services[i].line)
+                    .add(")");
                 return false;
             }
         }
@@ -371,7 +390,9 @@ private:
         for (size_t i = 0; i < kTypeCount; ++i)
             if (type_name.is(kTypeNames[i])) type = i;
         if (type == kTypeCount) {
-            fail(line).add("unknown capability type ").quote(type_name)
+            fail(line)
+                .add("unknown capability type ")
+                .quote(type_name)
                 .add(" (expected cspace, endpoint, ioport, irq, memory, note, serial or vspace)");
             return false;
         }
@@ -425,8 +446,8 @@ private:
     }
 
     // Each key of `keys` at most once, nothing else, no bare words.
-    bool check_keys(uint32_t line, const char* type, const Item* it, size_t n, const char* const* keys,
-                    size_t nkeys, const char* expected, const Span** found) {
+    bool check_keys(uint32_t line, const char* type, const Item* it, size_t n, const char* const* keys, size_t nkeys,
+                    const char* expected, const Span** found) {
         for (size_t k = 0; k < nkeys; ++k) found[k] = nullptr;
         for (size_t i = 0; i < n; ++i) {
             if (it[i].key.empty()) {
@@ -515,7 +536,10 @@ private:
         if (!check_keys(line, "memory", it, n, kKeys, 1, "pages", v)) return false;
         uint64_t pages = 0;
         if (!parse_decimal(*v[0], Manifest::kMaxMemoryPages, &pages) || pages == 0) {
-            fail(line).add("memory: pages ").quote(*v[0]).add(" is not a decimal number from 1 to ")
+            fail(line)
+                .add("memory: pages ")
+                .quote(*v[0])
+                .add(" is not a decimal number from 1 to ")
                 .dec(Manifest::kMaxMemoryPages);
             return false;
         }
@@ -529,14 +553,22 @@ private:
         for (size_t i = 0; i < m_->cap_count; ++i) {
             const ManifestCap& c = m_->caps[i];
             if (!c.any_slot && c.slot >= capacity) {
-                fail(c.line).add("slot ").dec(c.slot).add(" is outside the cspace (radix ").dec(m_->radix)
-                    .add(": slots 0-").dec(capacity - 1).add(")");
+                fail(c.line)
+                    .add("slot ")
+                    .dec(c.slot)
+                    .add(" is outside the cspace (radix ")
+                    .dec(m_->radix)
+                    .add(": slots 0-")
+                    .dec(capacity - 1)
+                    .add(")");
                 return false;
             }
         }
         if (m_->cap_count + m_->service_count > capacity) {
-            fail(m_->radix_line).dec(m_->cap_count + m_->service_count)
-                .add(" capabilities and services do not fit a cspace of radix ").dec(m_->radix);
+            fail(m_->radix_line)
+                .dec(m_->cap_count + m_->service_count)
+                .add(" capabilities and services do not fit a cspace of radix ")
+                .dec(m_->radix);
             return false;
         }
         return true;

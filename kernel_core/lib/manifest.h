@@ -43,15 +43,15 @@ enum class ManifestCapType : uint8_t { endpoint, note, ioport, irq, cspace, vspa
 [[nodiscard]] const char* manifest_cap_type_name(ManifestCapType type);
 
 struct ManifestCap {
-    uint32_t line;     // 1-based line of the entry
-    bool any_slot;     // ADDR was `_`
-    uint32_t slot;     // the slot when !any_slot
+    uint32_t line;  // 1-based line of the entry
+    bool any_slot;  // ADDR was `_`
+    uint32_t slot;  // the slot when !any_slot
     ManifestCapType type;
-    uint16_t io_min;   // ioport
-    uint16_t io_max;   // ioport (inclusive)
-    uint8_t irq;       // irq: the line
-    uint32_t note;     // irq: slot of the notification in the program's cspace
-    uint64_t pages;    // memory
+    uint16_t io_min;  // ioport
+    uint16_t io_max;  // ioport (inclusive)
+    uint8_t irq;      // irq: the line
+    uint32_t note;    // irq: slot of the notification in the program's cspace
+    uint64_t pages;   // memory
 };
 
 struct ManifestService {
@@ -66,10 +66,10 @@ struct Manifest {
     static constexpr unsigned kMaxRadix = 16;
     static constexpr uint64_t kMaxMemoryPages = 1u << 20;
 
-    char name[32];      // [driver] name; empty when not given
-    char desc[128];     // [driver] desc; empty when not given
-    uint32_t name_line; // 0 when not given
-    unsigned radix;     // [cspace] radix, or kDefaultRadix
+    char name[32];        // [driver] name; empty when not given
+    char desc[128];       // [driver] desc; empty when not given
+    uint32_t name_line;   // 0 when not given
+    unsigned radix;       // [cspace] radix, or kDefaultRadix
     uint32_t radix_line;  // 0 when not given
     ManifestCap caps[kMaxCaps];
     size_t cap_count;
@@ -78,8 +78,8 @@ struct Manifest {
 };
 
 struct ManifestError {
-    uint32_t line;       // 1-based line of the problem; 0: the manifest as a whole
-    char message[160];   // e.g. "ioport: max is not a hex number"
+    uint32_t line;      // 1-based line of the problem; 0: the manifest as a whole
+    char message[160];  // e.g. "ioport: max is not a hex number"
 };
 
 // Parses text[0, len) (a NUL ends it early: the section is NUL-terminated)

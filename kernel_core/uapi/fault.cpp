@@ -82,10 +82,11 @@ void Kernel::enter_irq(unsigned line) {
     arch::trace(ev);
     Irq* irq = line < Irq::kLines ? irq_lines[line] : nullptr;
     if (line < Irq::kLines) arch::irq_mask(line);  // until the holder acks
-    if (irq && !irq->notification.is_null()) {
-        irq->pending_ack = true;
+    // The line is masked now even when the notification is gone, so the
+    // handler owes an ack either way (pending_ack mirrors the mask).
+    if (irq) irq->pending_ack = true;
+    if (irq && !irq->notification.is_null())
         Uapi::signal(*this, *static_cast<Notification*>(irq->notification.object), 1ull << line);
-    }
     reschedule_after(current_, false);
 }
 

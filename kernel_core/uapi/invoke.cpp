@@ -161,7 +161,11 @@ Error Uapi::invoke_task(Kernel& k, Task& t, Task& target, uint64_t label, helios
             VSpace* vs = TRY(mine.resolve<VSpace>(b.caps[1]));
             uint64_t ipcbuf = b.params[0];
             auto where = k.paging.translate(*vs, ipcbuf, true);
-            if (ipcbuf % HELIOS_PAGE_SIZE || !where.ok() || !kernel_may_touch(k, *where)) return Error::INVALID_PARAM;
+            // ipcbuf 0 means "not configured" (Task::configured): a page mapped at
+            // 0 must not be accepted, or a queued target would become unrunnable
+            // while still on the run queue.
+            if (ipcbuf == 0 || ipcbuf % HELIOS_PAGE_SIZE || !where.ok() || !kernel_may_touch(k, *where))
+                return Error::INVALID_PARAM;
             Slot* cs_src = *mine.slot(b.caps[0]);
             Slot* vs_src = *mine.slot(b.caps[1]);
             Slot old_cs_holder, old_vs_holder;  // keep old objects alive until the new are in

@@ -3,10 +3,13 @@
 #include <helios/ipc.h>
 #include <helios/rt.h>
 #include <helios/syscall.h>
+#include <helios/tls.h>
 #include <stdint.h>
 
 extern "C" {
 helios_ipcbuf* helios_rt_ipcbuf = nullptr;
+// The procinfo page of a program started by a loader (helios/procinfo.h).
+const helios_procinfo* helios_rt_procinfo = nullptr;
 
 // Bounds of .init_array, from user.ld.
 extern void (*__init_array_start[])();
@@ -43,6 +46,18 @@ extern "C" void helios_rt_start(uint64_t arg) {
         auto* info = reinterpret_cast<const helios_bootinfo*>(arg);
         if (info->magic == HELIOS_BOOTINFO_MAGIC) {
             g_bootinfo = info;
+            helios_rt_ipcbuf = reinterpret_cast<helios_ipcbuf*>(info->ipcbuf);
+            // Init's main thread gets its TLS now (its own task capability is
+            // well known); other programs call tls::setup_main themselves.
+            (void)helios::tls::setup_main(HELIOS_INIT_CAP_TASK);
+        }
+    }
+    // Every other program started by a loader: rdi = its procinfo page
+    // (same address as init's bootinfo; the magic tells them apart).
+    if (arg == HELIOS_PROCINFO_ADDR && g_bootinfo == nullptr) {
+        auto* info = reinterpret_cast<const helios_procinfo*>(arg);
+        if (info->magic == HELIOS_PROCINFO_MAGIC) {
+            helios_rt_procinfo = info;
             helios_rt_ipcbuf = reinterpret_cast<helios_ipcbuf*>(info->ipcbuf);
         }
     }

@@ -6,6 +6,7 @@
 #include "sim/ptrace/insn_decode.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -74,6 +75,8 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
         if (!recorder_) return Status::failure(err);
         recorder_->header(config_.image_path, image_hash(image), image.size(), config_.memory_bytes, config_.cmdline);
     }
+
+    symbols_ = std::make_unique<Symbolizer>(image);
 
     BootConfig boot{};
     boot.initramfs = image.data();
@@ -481,6 +484,7 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
                     break;
                 default: break;
             }
+            report_fault(task, f);
             kernel_.enter_fault(task, f);
             return;
         }
@@ -507,6 +511,25 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
             return;
         }
     }
+}
+
+void Machine::report_fault(Task& task, const FaultInfo& fault) {
+    // A supervised fault is routine (a supervisor may be paging); an
+    // unsupervised one stops the task, so say where, in source terms.
+    std::string program = task.vspace() ? program_name(*task.vspace()) : "";
+    std::string where = symbols_ ? symbols_->describe(program, fault.ip) : fmt::format("{:#x}", fault.ip);
+    const char* kinds[] = {
+#define HELIOS_X_TEXT(num, name, text) text,
+        HELIOS_FAULT_KINDS(HELIOS_X_TEXT)
+#undef HELIOS_X_TEXT
+    };
+    const char* kind = fault.kind < HELIOS_FAULT_KIND_COUNT ? kinds[fault.kind] : "fault";
+    std::string line = fmt::format("{} (task {}): {} at {} addr {:#x}", program.empty() ? "?" : program, task.id(),
+                                   kind, where, fault.addr);
+    if (task.fault_endpoint())
+        spdlog::debug("fault: {}", line);
+    else
+        fmt::print(stderr, "helios-sim: unsupervised fault: {}\n", line);
 }
 
 void Machine::watchdog(std::chrono::steady_clock::time_point start) {

@@ -8,6 +8,7 @@
 #include "sim/devices/uart16550.h"
 #include "sim/devices/virtual_clock.h"
 #include "sim/machine/debug_hooks.h"
+#include "sim/machine/symbolizer.h"
 #include "sim/machine/trace_writer.h"
 #include "sim/ptrace/husk_process.h"
 #include "sim/ptrace/physical_memory.h"
@@ -147,6 +148,8 @@ private:
     InterruptController pic_;
     VirtualClock clock_;
     std::unique_ptr<TraceWriter> trace_;
+    std::unique_ptr<Symbolizer> symbols_;
+    void report_fault(Task& task, const FaultInfo& fault);
     DebugHooks* debug_ = nullptr;
     std::atomic<pid_t> running_pid_{0}, running_tid_{0};
     std::atomic<int64_t> running_since_{0};

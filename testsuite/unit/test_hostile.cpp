@@ -5,7 +5,8 @@
 //
 // Reproducible: std::mt19937_64 with fixed seeds, and every choice is made
 // from the kernel's own (deterministic) lists. A failure prints the seed, the
-// step and the last actions; rerun one seed with -c to debug it.
+// step and the last actions. HELIOS_HOSTILE_SEEDS=n adds n more seeds per
+// case for a soak run (see seeds() below).
 #include "support/invariants.h"
 #include "support/world.h"
 
@@ -13,13 +14,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
-#include <map>
-#include <cstdlib>
 
 using namespace helios;
 using namespace helios::test;
@@ -32,9 +32,10 @@ constexpr uint64_t kDevBase = kMemBytes;
 constexpr uint64_t kThreadIpcBase = 0x10100000;  // inside the PT World::spawn installs
 constexpr unsigned kMaxProcs = 9;
 
-// The fake arch's memory is the kernel's RAM; a DevMem range needs backing
-// too (the kernel copies through device pages mapped as IPC buffers). Reserve
-// room before World sizes the vector so growing it later never moves it.
+// The fake arch's memory is the kernel's RAM. The DevMem range lies just past
+// it; back that too, so that phys_to_virt of a device page stays inside the
+// fake memory whatever the kernel (or the checker's walks) does with it.
+// Reserve before World sizes the vector, so growing it later never moves it.
 struct ReserveDeviceRange {
     ReserveDeviceRange() { fake_arch().memory.reserve(kMemBytes + kDevPages * HELIOS_PAGE_SIZE); }
 };
@@ -46,8 +47,6 @@ struct TraceOff {
     ~TraceOff() { fake_arch().record_trace = was; }
 };
 
-std::map<std::string, int>& dbg_stats() { static std::map<std::string, int> st; return st; }
-struct DbgDump { DbgDump() { dbg_stats(); } ~DbgDump() { for (auto& [kk, v] : dbg_stats()) fprintf(stderr, "%s: %d\n", kk.c_str(), v); } } dbg_dump;
 struct Action {
     uint64_t step = 0;
     const char* what = "";
@@ -62,7 +61,6 @@ struct Action {
 // the root Memory (destroyed together to kill it).
 struct ProcRec {
     std::vector<Object*> root_objects;
-    unsigned threads = 0;
 };
 
 const CapType kAllocTypes[] = {HELIOS_CT_ENDPOINT, HELIOS_CT_NOTIFICATION, HELIOS_CT_PAGE,   HELIOS_CT_PAGE,
@@ -150,8 +148,8 @@ private:
         devmem_ = boot(HELIOS_CT_DEVMEM, kDevPages, kDevBase, vault_[2]);
 
         // Shared IPC objects made at kernel level; processes get caps to them.
-        for (int i = 0; i < 4; ++i) shared_.push_back(must_create(HELIOS_CT_ENDPOINT));
-        for (int i = 0; i < 3; ++i) shared_.push_back(must_create(HELIOS_CT_NOTIFICATION));
+        for (int i = 0; i < 4; ++i) must_create(HELIOS_CT_ENDPOINT);
+        for (int i = 0; i < 3; ++i) must_create(HELIOS_CT_NOTIFICATION);
 
         unsigned nprocs = threads_mode_ ? 3 : 5;
         for (unsigned i = 0; i < nprocs; ++i) spawn_process(false);
@@ -228,8 +226,11 @@ private:
                 if (!v.empty()) o = pick(v);
                 if (o == w_.root) o = nullptr;  // nobody gets the root quota
             } else {
-                Object* boot[] = {irqctl_, ioctl_, devmem_};
-                o = boot[rnd(3)];
+                // Device rights, or something issued from them.
+                std::vector<Object*> dev = {irqctl_, ioctl_, devmem_};
+                for (Object* x : checker_.objects())
+                    if (x->type() == HELIOS_CT_IRQ || x->type() == HELIOS_CT_IOPORT) dev.push_back(x);
+                o = pick(dev);
             }
             if (o) install(*cs, o, random_rights(), badge);
         }
@@ -256,6 +257,10 @@ private:
         for (Object* c : root_children())
             if (!std::binary_search(before.begin(), before.end(), c)) rec.root_objects.push_back(c);
         procs_.push_back(rec);
+        // Device rights: a rescuer gets all three, other processes maybe one.
+        Object* device[] = {irqctl_, ioctl_, devmem_};
+        for (Object* d : device)
+            if (d && (rescuer || chance(20))) install(*p.cspace, d, HELIOS_RIGHTS_ALL);
         if (rescuer) {
             checker_.collect();
             for (CapType type : {HELIOS_CT_ENDPOINT, HELIOS_CT_NOTIFICATION, HELIOS_CT_TASK})
@@ -294,7 +299,6 @@ private:
         ProcRec& rec = procs_[rnd(procs_.size())];
         for (Object* c : root_children())
             if (!std::binary_search(before.begin(), before.end(), c)) rec.root_objects.push_back(c);
-        rec.threads++;
         return true;
     }
 
@@ -347,10 +351,13 @@ private:
             return false;
         }
         if (r < 84) return port_query(pick(runnable));
-        if (r < 90) {
-            // The next frame allocations fail (a full machine), then back to normal.
+        if (r < 120) {
+            // An allocation while the next frame allocations fail (a full
+            // machine): all-or-nothing must hold. Then back to normal.
             w_.k.injected_alloc_failures = 1 + static_cast<uint32_t>(rnd(2));
+            force_alloc_ = true;
             syscall(pick(runnable));
+            force_alloc_ = false;
             w_.k.injected_alloc_failures = 0;
             return true;
         }
@@ -476,7 +483,7 @@ private:
         static const unsigned weight[HELIOS_CTYPE_COUNT] = {
             /*null*/ 0, /*memory*/ 6, /*devmem*/ 2, /*cspace*/ 5, /*vspace*/ 1, /*task*/ 4, /*endpoint*/ 5,
             /*notification*/ 2, /*reply*/ 6, /*page*/ 10, /*pdpt*/ 2, /*pd*/ 2, /*pt*/ 4, /*irqcontrol*/ 2,
-            /*irq*/ 1, /*iocontrol*/ 1, /*ioport*/ 2};
+            /*irq*/ 2, /*iocontrol*/ 3, /*ioport*/ 6};
         if (occ.empty() || chance(12)) return caddr_reg(cs, occ);
         unsigned present[HELIOS_CTYPE_COUNT] = {};
         for (const CapRef& c : occ) present[c.type] = 1;
@@ -564,7 +571,7 @@ private:
         VSpace* vs = t.vspace();
         switch (c.type) {
             case HELIOS_CT_MEMORY: {
-                label = chance(85) ? HELIOS_INV_memory_allocate : HELIOS_INV_memory_info;
+                label = chance(85) || force_alloc_ ? HELIOS_INV_memory_allocate : HELIOS_INV_memory_info;
                 uint64_t type = chance(85) ? uint64_t{kAllocTypes[rnd(std::size(kAllocTypes))]}
                                            : (chance(50) ? rnd(HELIOS_CTYPE_COUNT + 3) : rng_());
                 uint64_t size = 0;
@@ -574,7 +581,7 @@ private:
                     size = chance(85) ? 1 + rnd(24) : (chance(50) ? 0 : rng_() | (1ull << 63));
                 else
                     size = small_or_garbage(4);
-                uint64_t count = chance(70) ? 1 : chance(70) ? 2 + rnd(2) : (chance(50) ? rnd(10) : rng_());
+                uint64_t count = chance(force_alloc_ ? 30 : 70) ? 1 : chance(70) ? 2 + rnd(2) : (chance(50) ? rnd(10) : rng_());
                 P[0] = type;
                 P[1] = size;
                 P[2] = count;
@@ -603,7 +610,7 @@ private:
                 if (label == HELIOS_INV_cspace_destroy) {
                     ncaps = 1 + static_cast<unsigned>(rnd(3));
                     for (unsigned i = 0; i < ncaps; ++i) {
-                        C[i] = caddr_in(target, tocc);
+                        C[i] = caddr_in(target, tocc, chance(25) ? HELIOS_CT_REPLY : -1);
                         // The well-known slots go less often, or processes die young.
                         if (C[i] < 4 && chance(70)) C[i] = caddr_in(target, tocc);
                     }
@@ -788,28 +795,28 @@ private:
             auto* words = reinterpret_cast<uint64_t*>(b);
             for (unsigned i = 0; i < sizeof *b / 8; ++i) words[i] = chance(50) ? rng_() : rnd(300);
         }
-        uint64_t nr = syscall_number();
+        uint64_t nr = force_alloc_ ? uint64_t{HELIOS_SYS_send} : syscall_number();
         // A task holding a caller's reply often answers or stores it.
-        if (t->reply_to && chance(30)) {
+        if (t->reply_to && !force_alloc_ && chance(20)) {
             static const uint64_t answers[] = {HELIOS_SYS_reply, HELIOS_SYS_replyrecv, HELIOS_SYS_store_reply};
             nr = answers[rnd(3)];
         }
         uint64_t a[6];
         for (uint64_t& v : a) v = chance(50) ? rnd(300) : rng_();
         uint64_t label = 0;
-        int ctype_dbg = -1; uint64_t dbg_p0 = 99;
         switch (nr) {
             case HELIOS_SYS_send:
             case HELIOS_SYS_nbsend:
             case HELIOS_SYS_call: {
                 a[0] = send_target(cs, occ);
+                if (force_alloc_)
+                    for (const CapRef& c : occ)
+                        if (c.type == HELIOS_CT_MEMORY || (c.type == HELIOS_CT_DEVMEM && chance(30))) a[0] = c.caddr;
                 const Slot* s = a[0] < cs.capacity() ? cs.slot_at(a[0]) : nullptr;
-                ctype_dbg = s && !s->is_null() ? s->type : 0;
                 if (s && !s->is_null() && s->type != HELIOS_CT_ENDPOINT && s->type != HELIOS_CT_REPLY &&
                     s->type != HELIOS_CT_NOTIFICATION && chance(90)) {
                     CapRef c{static_cast<helios_caddr_t>(a[0]), s->type, s->object};
                     a[1] = invocation(*t, cs, occ, c, b);
-                    dbg_p0 = b ? b->params[0] : 99;
                 } else {
                     a[1] = message(cs, occ, b);
                 }
@@ -865,17 +872,6 @@ private:
         // A task that destroyed itself has no result to look at.
         act.status = static_cast<uint64_t>(r.status);
         syscalls_++;
-        if (getenv("HSTATS")) {
-            auto& st = dbg_stats();
-            std::ostringstream k; k << "nr " << (nr < 16 ? nr : 99) << " ctype " << ctype_dbg << " label " << (label < 16 ? label : 99) << " -> " << unsigned(r.status);
-            st[k.str()]++;
-            if (r.status == Error::NONE && ctype_dbg == HELIOS_CT_PAGE && label == 1 && dbg_p0 == 0) st["MAP0"]++;
-            if (ctype_dbg == HELIOS_CT_PAGE && label == 1 && dbg_p0 == 0) st["TRYMAP0 " + std::to_string(unsigned(r.status))]++;
-            if (r.status == Error::NONE && ctype_dbg == HELIOS_CT_PT && label == 1 && dbg_p0 < 0x200000) st["PT0"]++;
-            if (r.status == Error::NONE && ctype_dbg == HELIOS_CT_TASK && label == 1 && dbg_p0 == 0) st["CONF0"]++;
-            if (r.status == Error::NONE && ctype_dbg == HELIOS_CT_TASK && label == 1) st["CONF"]++;
-
-        }
     }
 
     // ---- the end: destroy everything, every frame comes back ------------------------
@@ -917,9 +913,9 @@ private:
     Object* irqctl_ = nullptr;
     Object* ioctl_ = nullptr;
     Object* devmem_ = nullptr;
-    std::vector<Object*> shared_;
     std::vector<ProcRec> procs_;
     unsigned next_thread_ = 0;
+    bool force_alloc_ = false;
     uint64_t step_ = 0;
     uint64_t syscalls_ = 0;
     std::array<Action, 24> recent_{};
@@ -961,4 +957,47 @@ TEST_CASE("hostile: random syscalls from threads sharing cspaces and vspaces", "
         total += h.syscalls();
     }
     CHECK(total >= 5000);
+}
+
+// Directed: what the random runs found, kept as fixed regressions.
+
+// A task polling an object lost its cspace (destroyed under it, the task kept
+// alive by another capability); when the polled object went, the kernel
+// re-evaluated the poll through the missing cspace (null dereference).
+TEST_CASE("hostile: a poller whose cspace is destroyed under it", "[hostile]") {
+    World w;
+    KernelChecker check(w.k, w.root, w.frames_used());
+    Proc a = w.spawn();
+    Proc b = w.spawn();
+    Caps::install(**b.cspace->slot(kSlotFree), a.task, HELIOS_CT_TASK, HELIOS_RIGHTS_ALL, 0);  // keeps a alive
+    helios_caddr_t n = w.alloc(a, HELIOS_CT_NOTIFICATION);
+    helios_pollcap entry{n, HELIOS_POLL_RECV, 0};
+    REQUIRE(w.poke(a, kDataAddr, &entry, sizeof entry));
+    w.sys(a, HELIOS_SYS_poll, kDataAddr, 1);
+    REQUIRE(a.task->blocked == BlockedOn::Poll);
+    w.k.destroy(a.cspace);  // the notification's only cap goes with it
+    CHECK(a.task->blocked == BlockedOn::None);
+    CHECK_FALSE(a.task->runnable());
+    for (const std::string& problem : check.check(false, true)) FAIL_CHECK(problem);
+}
+
+// An IPC buffer at virtual page 0 was accepted although ipcbuf 0 means "not
+// configured": the target stayed on the run queue without being runnable.
+TEST_CASE("hostile: configure with an IPC buffer at page 0", "[hostile]") {
+    World w;
+    KernelChecker check(w.k, w.root, w.frames_used());
+    Proc a = w.spawn();
+    Proc b = w.spawn();
+    const helios_caddr_t bvs = kSlotFree, btask = kSlotFree + 1, bcs = kSlotFree + 2;
+    Caps::install(**a.cspace->slot(bvs), b.vspace, HELIOS_CT_VSPACE, HELIOS_RIGHTS_ALL, 0);
+    Caps::install(**a.cspace->slot(btask), b.task, HELIOS_CT_TASK, HELIOS_RIGHTS_ALL, 0);
+    Caps::install(**a.cspace->slot(bcs), b.cspace, HELIOS_CT_CSPACE, HELIOS_RIGHTS_ALL, 0);
+    helios_caddr_t pt = w.alloc(a, HELIOS_CT_PT);
+    helios_caddr_t page = w.alloc(a, HELIOS_CT_PAGE);
+    REQUIRE(w.invoke(a, pt, HELIOS_INV_pt_map, {0}, {bvs}).ok());
+    REQUIRE(w.invoke(a, page, HELIOS_INV_page_map, {0, HELIOS_MAP_WRITE}, {bvs}).ok());
+    REQUIRE(w.k.scheduler.queued(*b.task));
+    CHECK(w.invoke(a, btask, HELIOS_INV_task_configure, {0}, {bcs, bvs}).status == Error::INVALID_PARAM);
+    CHECK(b.task->runnable());
+    for (const std::string& problem : check.check(true, true)) FAIL_CHECK(problem);
 }

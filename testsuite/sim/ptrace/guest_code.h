@@ -3,18 +3,17 @@
 
 #include <sys/mman.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <span>
 
-#include <catch2/catch.hpp>
-
 #include "sim/ptrace/guest_regs.h"
 #include "sim/ptrace/husk_process.h"
 #include "sim/ptrace/physical_memory.h"
 
-#define HELIOS_GUEST_SNIPPET(name) \
+#define HELIOS_GUEST_SNIPPET(name)           \
     extern "C" const uint8_t name##_begin[]; \
     extern "C" const uint8_t name##_end[];
 HELIOS_GUEST_SNIPPET(guest_syscalls)
@@ -36,9 +35,9 @@ namespace helios::sim::test {
 inline constexpr uint64_t kPage = 0x1000;
 inline constexpr uint64_t kCodeVaddr = 0x400000;
 inline constexpr uint64_t kStackVaddr = 0x70000000;
-inline constexpr uint64_t kCodeFrame = 0;        // physical offsets used by the fixture
+inline constexpr uint64_t kCodeFrame = 0;  // physical offsets used by the fixture
 inline constexpr uint64_t kStackFrame = 0x1000;
-inline constexpr uint64_t kFreeFrames = 0x10000; // tests may use frames from here on
+inline constexpr uint64_t kFreeFrames = 0x10000;  // tests may use frames from here on
 
 // A husk with `code` at kCodeVaddr (r-x) and one stack page (rw-).
 struct GuestFixture {

@@ -1,10 +1,9 @@
 // Tests of the Zydis-based decoder: every port I/O encoding, access-type classification, lengths.
-#include <initializer_list>
-#include <vector>
+#include "sim/ptrace/insn_decode.h"
 
 #include <catch2/catch.hpp>
-
-#include "sim/ptrace/insn_decode.h"
+#include <initializer_list>
+#include <vector>
 
 using namespace helios::sim;
 
@@ -55,34 +54,34 @@ TEST_CASE("in: every form", "[decode][portio]") {
 }
 
 TEST_CASE("out: every form", "[decode][portio]") {
-    check(io({0xE6, 0x80}), {false, 1, true, 0x80, false, false, 2});       // out 0x80, al
-    check(io({0x66, 0xE7, 0x70}), {false, 2, true, 0x70, false, false, 3}); // out 0x70, ax
-    check(io({0xE7, 0x20}), {false, 4, true, 0x20, false, false, 2});       // out 0x20, eax
-    check(io({0xEE}), {false, 1, false, 0, false, false, 1});               // out dx, al
-    check(io({0x66, 0xEF}), {false, 2, false, 0, false, false, 2});         // out dx, ax
-    check(io({0xEF}), {false, 4, false, 0, false, false, 1});               // out dx, eax
+    check(io({0xE6, 0x80}), {false, 1, true, 0x80, false, false, 2});        // out 0x80, al
+    check(io({0x66, 0xE7, 0x70}), {false, 2, true, 0x70, false, false, 3});  // out 0x70, ax
+    check(io({0xE7, 0x20}), {false, 4, true, 0x20, false, false, 2});        // out 0x20, eax
+    check(io({0xEE}), {false, 1, false, 0, false, false, 1});                // out dx, al
+    check(io({0x66, 0xEF}), {false, 2, false, 0, false, false, 2});          // out dx, ax
+    check(io({0xEF}), {false, 4, false, 0, false, false, 1});                // out dx, eax
 }
 
 TEST_CASE("ins/outs: every width with and without rep", "[decode][portio]") {
-    check(io({0x6C}), {true, 1, false, 0, true, false, 1});                 // insb
-    check(io({0x66, 0x6D}), {true, 2, false, 0, true, false, 2});           // insw
-    check(io({0x6D}), {true, 4, false, 0, true, false, 1});                 // insd
-    check(io({0xF3, 0x6C}), {true, 1, false, 0, true, true, 2});            // rep insb
-    check(io({0xF3, 0x66, 0x6D}), {true, 2, false, 0, true, true, 3});      // rep insw
-    check(io({0x66, 0xF3, 0x6D}), {true, 2, false, 0, true, true, 3});      // prefixes in either order
-    check(io({0xF3, 0x6D}), {true, 4, false, 0, true, true, 2});            // rep insd
-    check(io({0x6E}), {false, 1, false, 0, true, false, 1});                // outsb
-    check(io({0x66, 0x6F}), {false, 2, false, 0, true, false, 2});          // outsw
-    check(io({0x6F}), {false, 4, false, 0, true, false, 1});                // outsd
-    check(io({0xF3, 0x6E}), {false, 1, false, 0, true, true, 2});           // rep outsb
-    check(io({0xF3, 0x66, 0x6F}), {false, 2, false, 0, true, true, 3});     // rep outsw
-    check(io({0xF3, 0x6F}), {false, 4, false, 0, true, true, 2});           // rep outsd
+    check(io({0x6C}), {true, 1, false, 0, true, false, 1});              // insb
+    check(io({0x66, 0x6D}), {true, 2, false, 0, true, false, 2});        // insw
+    check(io({0x6D}), {true, 4, false, 0, true, false, 1});              // insd
+    check(io({0xF3, 0x6C}), {true, 1, false, 0, true, true, 2});         // rep insb
+    check(io({0xF3, 0x66, 0x6D}), {true, 2, false, 0, true, true, 3});   // rep insw
+    check(io({0x66, 0xF3, 0x6D}), {true, 2, false, 0, true, true, 3});   // prefixes in either order
+    check(io({0xF3, 0x6D}), {true, 4, false, 0, true, true, 2});         // rep insd
+    check(io({0x6E}), {false, 1, false, 0, true, false, 1});             // outsb
+    check(io({0x66, 0x6F}), {false, 2, false, 0, true, false, 2});       // outsw
+    check(io({0x6F}), {false, 4, false, 0, true, false, 1});             // outsd
+    check(io({0xF3, 0x6E}), {false, 1, false, 0, true, true, 2});        // rep outsb
+    check(io({0xF3, 0x66, 0x6F}), {false, 2, false, 0, true, true, 3});  // rep outsw
+    check(io({0xF3, 0x6F}), {false, 4, false, 0, true, true, 2});        // rep outsd
 }
 
 TEST_CASE("non-I/O and broken input is not port I/O", "[decode][portio]") {
-    CHECK_FALSE(io({0x90}));                     // nop
-    CHECK_FALSE(io({0x0F, 0x05}));               // syscall
-    CHECK_FALSE(io({0xE4}));                     // in al, imm8 cut short
+    CHECK_FALSE(io({0x90}));        // nop
+    CHECK_FALSE(io({0x0F, 0x05}));  // syscall
+    CHECK_FALSE(io({0xE4}));        // in al, imm8 cut short
     CHECK_FALSE(decode_port_io(nullptr, 0));
     const uint8_t one = 0xEE;
     CHECK_FALSE(decode_port_io(&one, 0));
@@ -107,12 +106,12 @@ TEST_CASE("access type from explicit memory operands", "[decode][access]") {
 
 TEST_CASE("access type from implicit memory operands", "[decode][access]") {
     const uint64_t rip = 0x400000, fault = 0x7000fff8;
-    CHECK(access({0x50}, fault, rip) == MemAccess::Write);                        // push rax
-    CHECK(access({0x58}, fault, rip) == MemAccess::Read);                         // pop rax
-    CHECK(access({0xE8, 0x00, 0x00, 0x00, 0x00}, fault, rip) == MemAccess::Write);// call rel32
-    CHECK(access({0xC3}, fault, rip) == MemAccess::Read);                         // ret
-    CHECK(access({0xF3, 0xAA}, fault, rip) == MemAccess::Write);                  // rep stosb
-    CHECK(access({0xAC}, fault, rip) == MemAccess::Read);                         // lodsb
+    CHECK(access({0x50}, fault, rip) == MemAccess::Write);                          // push rax
+    CHECK(access({0x58}, fault, rip) == MemAccess::Read);                           // pop rax
+    CHECK(access({0xE8, 0x00, 0x00, 0x00, 0x00}, fault, rip) == MemAccess::Write);  // call rel32
+    CHECK(access({0xC3}, fault, rip) == MemAccess::Read);                           // ret
+    CHECK(access({0xF3, 0xAA}, fault, rip) == MemAccess::Write);                    // rep stosb
+    CHECK(access({0xAC}, fault, rip) == MemAccess::Read);                           // lodsb
 }
 
 TEST_CASE("registers pick the faulting operand of a two-operand access", "[decode][access]") {

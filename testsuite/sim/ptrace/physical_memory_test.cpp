@@ -1,12 +1,12 @@
 // Tests of PhysicalMemory: the memfd and the simulator's direct map of it.
+#include "sim/ptrace/physical_memory.h"
+
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstring>
 
-#include <catch2/catch.hpp>
-
 #include "sim/ptrace/cpu_pin.h"
-#include "sim/ptrace/physical_memory.h"
 
 using namespace helios::sim;
 

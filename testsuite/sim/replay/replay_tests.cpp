@@ -261,6 +261,16 @@ TEST_CASE("free-running mode preempts a spinning guest and records it", "[replay
     CHECK(text.find(" preempt\n") != std::string::npos);
 }
 
+TEST_CASE("an unsupervised fault is reported with program, function and source line", "[replay][fault]") {
+    Run r = run_sim({"run", "--image", CRASH_IMAGE, "--com1", "file:/dev/null", "--timeout", "10"});
+    INFO(r.output);
+    CHECK(r.output.find("unsupervised fault: init (task 1): page fault at") != std::string::npos);
+    CHECK(r.output.find("poke") != std::string::npos);
+    CHECK(r.output.find("(crash.cpp:6)") != std::string::npos);
+    CHECK(r.output.find("addr 0x20000000") != std::string::npos);
+    CHECK(r.status == 75);  // init is stopped: nothing can run any more
+}
+
 TEST_CASE("injection grammar round-trips", "[replay][inject]") {
     std::string err;
     for (const char* text : {"uart com2 hex=00ff7f @1", "fail-alloc count=3 @2", "irq-drop line=4 @3",

@@ -519,6 +519,10 @@ private:
             if (auto* irq = downcast<Irq>(o)) {
                 if (irq->line() >= Irq::kLines || k_.irq_lines[irq->line()] != irq)
                     problem(describe(irq), " line ", irq->line(), " not bound to it");
+                // Masked from delivery (or issue) until acked.
+                if (irq->line() < Irq::kLines && fake_arch().masked[irq->line()] != irq->pending_ack)
+                    problem(describe(irq), " line ", irq->line(), " masked ", fake_arch().masked[irq->line()],
+                            " but pending_ack ", irq->pending_ack);
                 const Slot& n = irq->notification;
                 if (!n.is_null() && (n.type != HELIOS_CT_NOTIFICATION || n.embedded_in != irq ||
                                      (n.rights & ~HELIOS_RIGHT_SEND)))

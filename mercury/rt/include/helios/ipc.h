@@ -9,8 +9,13 @@
 
 #include <initializer_list>
 
-// Set by the runtime; see helios::ipcbuf().
+// Set by the runtime; see helios::ipcbuf(). helios_rt_ipcbuf serves while
+// the program has no TLS; once its main thread has TLS (tls::setup_main),
+// helios_rt_tls_active is set and each thread uses its own
+// helios_rt_thread_ipcbuf (mercury/rt/tls.cpp).
 extern "C" helios_ipcbuf* helios_rt_ipcbuf;
+extern "C" bool helios_rt_tls_active;
+extern "C" constinit thread_local helios_ipcbuf* helios_rt_thread_ipcbuf __attribute__((tls_model("local-exec")));
 
 namespace helios {
 
@@ -20,11 +25,16 @@ using Result = sys::SysResult;
 // at start from the startup block whose address the loader passes in rdi:
 // init's helios_bootinfo (its `ipcbuf` field). Programs started without one
 // (rdi = 0), and thread code giving each thread its own buffer, call
-// set_ipcbuf(). Single-threaded for now: threads will make this per-thread.
-[[nodiscard]] inline helios_ipcbuf* ipcbuf() { return helios_rt_ipcbuf; }
+// set_ipcbuf(). Per thread once the program has TLS (helios/threads.h).
+[[nodiscard]] inline helios_ipcbuf* ipcbuf() {
+    return helios_rt_tls_active ? helios_rt_thread_ipcbuf : helios_rt_ipcbuf;
+}
 
 // Records the calling task's IPC buffer address (see ipcbuf()).
-inline void set_ipcbuf(helios_ipcbuf* buffer) { helios_rt_ipcbuf = buffer; }
+inline void set_ipcbuf(helios_ipcbuf* buffer) {
+    if (helios_rt_tls_active) helios_rt_thread_ipcbuf = buffer;
+    else helios_rt_ipcbuf = buffer;
+}
 
 // Message parameters for params[] of the IPC buffer: a braced list
 // `{a, b}` (valid for the full expression it appears in) or pointer + count.

@@ -1,0 +1,196 @@
+// GdbStub: the GDB remote stub attached to the machine's run loop (every task a gdb thread).
+#pragma once
+
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/gdb/protocol.h"
+#include "sim/gdb/server.h"
+#include "sim/machine/debug_hooks.h"
+#include "sim/ptrace/status.h"
+
+namespace helios {
+class Task;
+class VSpace;
+}  // namespace helios
+
+namespace helios::sim {
+
+class HuskProcess;
+
+struct GdbStubOptions {
+    std::string listen;      // --gdb: HOST:PORT, PORT or unix:PATH
+    bool wait = false;       // --gdb-wait: stop before init's first instruction until gdb attaches
+    std::string image_path;  // the initramfs, for qXfer:exec-file:read
+};
+
+// Serves the GDB remote protocol for the whole simulated system. Every task
+// is a gdb thread (thread id = task id, name = its program); memory is the
+// address space of the selected thread, read and written through the
+// kernel's page tables and the direct map. Software breakpoints (int3
+// written through the direct map, present only while the guest runs) and
+// hardware watchpoints (the debug registers of the husk's Linux threads)
+// belong to a program: the one named by `monitor program NAME`, else the
+// one the selected thread runs when gdb first inserts them; they apply to
+// every address space running that program, including ones created later.
+// A guest fault is shown to gdb first; continuing delivers it to the kernel.
+class GdbStub final : public DebugHooks, private gdb::Target {
+public:
+    static Result<std::unique_ptr<GdbStub>> create(const GdbStubOptions& options);
+    ~GdbStub() override;
+
+    // Where gdb connects: "localhost:PORT" or "unix:PATH".
+    const std::string& address() const { return server_->address(); }
+
+    bool before_run(Machine& machine, Task& task) override;
+    bool on_stop(Machine& machine, Task& task, const StopEvent& event, user_regs_struct& regs) override;
+    void on_idle(Machine& machine) override;
+    void on_exit(Machine& machine, int exit_code) override;
+
+private:
+    // How gdb let the system go after a stop.
+    struct Decision {
+        enum class How : uint8_t { Resumed, Detached, Killed } how = How::Resumed;
+        int signal = 0;  // the signal gdb passed to the stopped thread (C/S/vCont;C)
+    };
+    struct SwBreak {
+        std::string program;
+        uint64_t addr;
+    };
+    struct Inserted {
+        uint32_t vspace;
+        uint64_t addr;
+        uint64_t phys;
+        uint8_t orig;
+    };
+    struct Watch {
+        std::string program;
+        gdb::PointType type;
+        uint64_t addr, len;
+        std::vector<int> slots;
+    };
+
+    explicit GdbStub(GdbStubOptions options) : options_(std::move(options)) {}
+
+    // ---- gdb::Target ----
+    std::vector<gdb::ThreadInfo> threads() override;
+    bool thread_alive(uint32_t tid) override;
+    bool read_registers(uint32_t tid, gdb::RegisterFile& regs) override;
+    bool write_registers(uint32_t tid, const gdb::RegisterFile& regs) override;
+    size_t read_memory(uint32_t tid, uint64_t addr, uint8_t* buf, size_t len) override;
+    size_t write_memory(uint32_t tid, uint64_t addr, const uint8_t* buf, size_t len) override;
+    int insert_point(uint32_t tid, gdb::PointType type, uint64_t addr, uint64_t kind) override;
+    int remove_point(uint32_t tid, gdb::PointType type, uint64_t addr, uint64_t kind) override;
+    std::string exec_file(uint32_t tid) override;
+    std::string monitor(std::string_view command) override;
+
+    // ---- the connection ----
+    void new_client();
+    void client_gone();
+    // Accepts a client / notices ^C and a vanished client while the guest runs.
+    // Returns true when gdb asked to stop (interrupt or a new connection).
+    bool poll_client(bool force, bool& fresh);
+    // Serves gdb while the system stands still, until gdb resumes it.
+    Decision serve(Task* task, user_regs_struct* regs, const gdb::StopReply& stop, bool announce);
+    void apply_resume(const std::vector<gdb::ResumeAction>& actions, Decision& decision);
+
+    // ---- tasks, programs, memory ----
+    Task* task_by_id(uint32_t tid);
+    std::string program_of(VSpace& vs);
+    size_t copy_memory(uint32_t tid, uint64_t addr, uint8_t* buf, size_t len, bool write);
+    bool phys_ok(uint64_t phys, size_t len) const;
+
+    // ---- breakpoints ----
+    std::string scope_for(uint32_t tid, const std::string& sticky_key);
+    void insert_all();
+    void insert_in(VSpace& vs);
+    void remove_all();
+    std::unordered_map<uint32_t, VSpace*> live_vspaces();
+    void lift(uint64_t phys);   // put the original byte back, keeping the record
+    void rearm(uint64_t phys);  // write int3 again after lift()
+    const Inserted* inserted_at_phys(uint64_t phys) const;
+    bool in_scope(VSpace& vs, uint64_t addr);
+
+    // ---- watchpoints ----
+    // Debug registers when this machine's CPU honours them (a one-off probe:
+    // some virtual machines accept DR writes but never trap), else emulated
+    // with page protection: the watched page is write- (or read-) protected
+    // in the husk, a trapping access is single-stepped with the page open,
+    // and a hit is reported after the instruction, as hardware does.
+    bool page_watches();
+    void protect_in(Task& task);
+    void unprotect_all();
+    HuskProcess* husk_of_vspace(uint32_t vspace_id);
+    int kernel_prot(VSpace& vs, uint64_t page);
+    void set_protection(uint32_t vspace_id, uint64_t page, int prot);
+    void apply_debug_registers(Task& task);
+    // The watchpoint whose slot triggered in task (DR6), or null.
+    const Watch* watch_hit(Task& task, uint64_t& slot_addr);
+
+    GdbStubOptions options_;
+    std::unique_ptr<gdb::Server> server_;
+    std::unique_ptr<gdb::Session> session_;
+    Machine* machine_ = nullptr;
+    bool first_run_ = true;
+    bool running_ = false;  // gdb waits for a stop reply
+    unsigned poll_count_ = 0;
+    std::string pending_input_;  // bytes that arrived while running, other than ^C
+
+    // The stop being served.
+    Task* cur_task_ = nullptr;
+    user_regs_struct* cur_regs_ = nullptr;
+
+    // Stepping.
+    uint32_t step_task_ = 0;        // gdb asked for one instruction of this task
+    bool step_via_kernel_ = false;  // ...which went to the kernel: report when it next runs
+    uint32_t stepover_task_ = 0;    // step this task over the breakpoint at stepover_rip_
+    uint64_t stepover_rip_ = 0;
+    uint64_t stepover_phys_ = 0;
+    bool stepover_lifted_ = false;
+
+    // Breakpoints and watchpoints.
+    std::string forced_program_;                 // monitor program NAME
+    std::map<std::string, std::string> sticky_;  // point key -> program it was first inserted for
+    std::vector<SwBreak> breaks_;
+    std::vector<Inserted> inserted_;
+    std::unordered_map<uint32_t, bool> armed_;            // vspace id -> breakpoints inserted (while running)
+    std::unordered_map<uint32_t, std::string> programs_;  // vspace id -> program (once known)
+    std::vector<Watch> watches_;
+    int slot_owner_[4] = {-1, -1, -1, -1};
+    uint64_t slot_addr_[4] = {};
+    uint64_t slot_len_[4] = {};
+    uint64_t dr_generation_ = 0;
+    bool dr_used_ = false;
+    enum class WatchMode : uint8_t { Auto, Hardware, Page } watch_mode_ = WatchMode::Auto;
+    struct Protected {
+        uint32_t vspace;
+        uint64_t page;
+        int orig, prot;
+    };
+    std::vector<Protected> protected_;
+    struct WatchStep {
+        uint32_t task = 0;  // stepping this task over an access to a protected page
+        uint32_t vspace = 0;
+        uint64_t page = 0;
+        int orig = 0, prot = 0;
+        bool lifted = false;
+        int hit = -1;  // index into watches_, or -1: the access missed every watchpoint
+        uint64_t data_addr = 0;
+        std::vector<std::pair<int, std::string>> before;  // watched bytes before the step (watches_ index)
+    } watch_step_;
+    std::unordered_map<pid_t, uint64_t> dr_applied_;  // Linux tid -> generation written to it
+
+    // Executables extracted from the image for qXfer:exec-file:read.
+    std::string exec_dir_;
+    std::map<std::string, std::string> exec_paths_;
+};
+
+}  // namespace helios::sim

@@ -1,0 +1,40 @@
+// Symbolizer: turns a guest address into "function+off (file:line)" using the ELF files in the image.
+#pragma once
+
+#include <libelf.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace helios::sim {
+
+// Reads the programs of an initramfs with libelf (symbols) and libdw (line
+// numbers). Programs are looked up by name: the tar path ("init",
+// "drivers/serial") or its last component ("serial", as a loader names it).
+class Symbolizer {
+public:
+    explicit Symbolizer(std::vector<uint8_t> image);
+    ~Symbolizer();
+    Symbolizer(const Symbolizer&) = delete;
+    Symbolizer& operator=(const Symbolizer&) = delete;
+
+    // "main+0x1c (hello.cpp:31)", "main+0x1c" without line information, or
+    // "0x401234" when nothing is known.
+    std::string describe(const std::string& program, uint64_t addr);
+
+private:
+    struct Program {
+        std::vector<uint8_t> bytes;  // libelf reads from here
+        Elf* elf = nullptr;
+        void* dwarf = nullptr;       // Dwarf*, or null without debug info
+    };
+    Program* load(const std::string& program);
+
+    std::vector<uint8_t> image_;
+    std::map<std::string, std::unique_ptr<Program>> programs_;
+};
+
+}  // namespace helios::sim

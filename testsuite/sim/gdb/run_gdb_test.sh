@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Drives the real gdb in batch mode against `helios-sim run --gdb unix:SOCK --gdb-wait`
+# and checks what gdb and the simulator printed.
+#
+#   run_gdb_test.sh --sim SIM --image IMAGE --elf ELF --commands FILE --expect FILE [--gdb GDB]
+#                   [-- extra helios-sim arguments]
+#
+# The commands file holds gdb commands; `file ELF` and `target remote` come
+# first. Lines of the expect file:
+#   REGEX          must match a line of gdb's output, after the previous match
+#   !REGEX         must match no line of gdb's output
+#   sim: REGEX     must match a line of the simulator's output (stdout+stderr)
+#   exit: N        the simulator's exit status
+#   # ...          comment
+# Every process runs under a deadline, so nothing can hang the test suite.
+set -uo pipefail
+
+sim= image= elf= commands= expect= gdb_bin=gdb
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sim) sim=$2; shift 2 ;;
+    --image) image=$2; shift 2 ;;
+    --elf) elf=$2; shift 2 ;;
+    --commands) commands=$2; shift 2 ;;
+    --expect) expect=$2; shift 2 ;;
+    --gdb) gdb_bin=$2; shift 2 ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "run_gdb_test: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+for v in sim image elf commands expect; do
+  [ -n "${!v}" ] || { echo "run_gdb_test: --$v is required" >&2; exit 2; }
+done
+command -v "$gdb_bin" >/dev/null || { echo "run_gdb_test: $gdb_bin not found (scripts/setup.sh installs it)" >&2; exit 2; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/helios-gdb-test.XXXXXX")
+sim_pid=
+cleanup() {
+  [ -n "$sim_pid" ] && kill -9 "$sim_pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+sock=$tmp/gdb.sock
+
+timeout -s KILL 30 "$sim" run --image "$image" --gdb "unix:$sock" --gdb-wait "${extra[@]}" \
+  >"$tmp/sim.out" 2>&1 </dev/null &
+sim_pid=$!
+for _ in $(seq 200); do
+  [ -S "$sock" ] && break
+  kill -0 "$sim_pid" 2>/dev/null || break
+  sleep 0.025
+done
+if [ ! -S "$sock" ]; then
+  echo "run_gdb_test: the simulator did not open $sock" >&2
+  cat "$tmp/sim.out" >&2
+  exit 1
+fi
+
+{
+  echo "set pagination off"
+  echo "set confirm off"
+  echo "set width 0"
+  echo "file $elf"
+  echo "target remote $sock"
+  cat "$commands"
+} >"$tmp/gdb.cmd"
+timeout -s KILL 30 "$gdb_bin" -batch -nx -x "$tmp/gdb.cmd" >"$tmp/gdb.out" 2>&1 </dev/null
+gdb_status=$?
+
+# The simulator ends by itself (the guest exits, or gdb killed it); give it a moment.
+sim_status=
+for _ in $(seq 200); do
+  if ! kill -0 "$sim_pid" 2>/dev/null; then break; fi
+  sleep 0.025
+done
+if kill -0 "$sim_pid" 2>/dev/null; then
+  kill -9 "$sim_pid" 2>/dev/null
+  wait "$sim_pid" 2>/dev/null
+  sim_status=killed
+else
+  wait "$sim_pid"
+  sim_status=$?
+fi
+sim_pid=
+
+fail=0
+report() { echo "FAIL: $*"; fail=1; }
+line_no=0
+mapfile -t gdb_lines <"$tmp/gdb.out"
+while IFS= read -r rule || [ -n "$rule" ]; do
+  case "$rule" in
+    ''|'#'*) continue ;;
+    'exit: '*)
+      want=${rule#exit: }
+      [ "$sim_status" = "$want" ] || report "simulator exit status $sim_status, want $want" ;;
+    'sim: '*)
+      grep -Eq -- "${rule#sim: }" "$tmp/sim.out" || report "simulator output lacks /${rule#sim: }/" ;;
+    '!'*)
+      grep -Eq -- "${rule#!}" "$tmp/gdb.out" && report "gdb output has /${rule#!}/" ;;
+    *)
+      found=0
+      while [ "$line_no" -lt "${#gdb_lines[@]}" ]; do
+        l=${gdb_lines[$line_no]}
+        line_no=$((line_no + 1))
+        if [[ "$l" =~ $rule ]]; then found=1; break; fi
+      done
+      [ "$found" = 1 ] || { report "gdb output lacks /$rule/ (in order)"; line_no=0; } ;;
+  esac
+done <"$expect"
+
+if [ "$fail" != 0 ]; then
+  echo "--- gdb commands ---"; cat "$tmp/gdb.cmd"
+  echo "--- gdb output (status $gdb_status) ---"; cat "$tmp/gdb.out"
+  echo "--- simulator output (status $sim_status) ---"; cat "$tmp/sim.out"
+  exit 1
+fi
+echo "PASS ($(wc -l <"$tmp/gdb.out") lines of gdb output)"
