@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -132,7 +133,13 @@ int main(int argc, char** argv) {
             fmt::print(stderr, "helios-sim: {}\n", error);
             return kExitBadImage;
         }
-        if (replay->count("--image") == 0) image = scenario->image_path;
+        if (replay->count("--image") == 0) {
+            // A relative image path is relative to the scenario file, so a
+            // corpus (scenarios/ with its images/) replays from anywhere.
+            std::filesystem::path p = scenario->image_path;
+            if (p.is_relative()) p = std::filesystem::path(scenario_path).parent_path() / p;
+            image = p.string();
+        }
         if (replay->count("--com1") == 0) config.com1 = "none";
         config.memory_bytes = scenario->memory_bytes;
         config.cmdline = scenario->cmdline;
@@ -142,6 +149,14 @@ int main(int argc, char** argv) {
                                "{} events it holds\n", scenario_path, scenario->events.size());
     }
     config.image_path = image;
+    if (!config.record_path.empty()) {
+        // Name the image relative to the scenario when it lives beside it.
+        std::error_code ec;
+        auto dir = std::filesystem::absolute(config.record_path, ec).parent_path();
+        auto rel = std::filesystem::relative(std::filesystem::absolute(image, ec), dir, ec);
+        if (!ec && !rel.empty() && rel.native().rfind("..", 0) != 0) config.image_path = rel.string();
+        else config.image_path = std::filesystem::absolute(image, ec).string();
+    }
     std::ifstream in(image, std::ios::binary);
     if (!in) {
         fmt::print(stderr, "helios-sim: cannot open image '{}': {}\n", image, std::strerror(errno));

@@ -65,7 +65,7 @@ void console_write(const char* text, size_t length);
 // ignores it). `kind` is a TraceKind.
 // PortIo events come from the arch itself (the simulator traces the in/out
 // instructions it performs for a task), not from the core.
-enum class TraceKind : uint8_t { Syscall, Fault, Irq, Switch, Exit, Log, PortIo };
+enum class TraceKind : uint8_t { Syscall, Fault, Irq, Switch, Exit, Log, PortIo, Wake };
 struct TraceEvent {
     TraceKind kind;
     uint32_t task_id;

@@ -32,6 +32,14 @@ void Kernel::make_runnable(Task& task) {
 void Kernel::wake(Task& task, Error status, uint64_t value) {
     unblock_silently(task);
     task.set_result(status, value);
+    // The result of a blocked syscall arrives here: trace it, so a reader
+    // sees e.g. a client's call end in ABORTED when its server died.
+    arch::TraceEvent ev{};
+    ev.kind = arch::TraceKind::Wake;
+    ev.task_id = task.id();
+    ev.status = static_cast<uint64_t>(status);
+    ev.value = value;
+    arch::trace(ev);
     make_runnable(task);
 }
 

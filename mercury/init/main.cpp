@@ -118,6 +118,8 @@ bool prepare(Program& p, bool is_driver) {
     return true;
 }
 
+void retire(Program& p);
+
 void start_program(Program& p, bool is_driver) {
     if (!prepare(p, is_driver)) {
         p.stopped_for_good = true;
@@ -127,7 +129,7 @@ void start_program(Program& p, bool is_driver) {
         helios::printf("[init] started %s (%s)%s%s\n", p.name, p.path, p.manifest->desc[0] ? ": " : "",
                        p.manifest->desc);
     else
-        p.stopped_for_good = true;
+        retire(p);  // a device it registered before failing must not linger
 }
 
 // ---- supervision ----------------------------------------------------------

@@ -173,7 +173,8 @@ bool GdbStub::poll_client(bool force, bool& fresh) {
         if (e.kind == InputKind::Interrupt) interrupt = true;
         // All-stop gdb sends nothing else while the target runs; anything
         // that does arrive is answered once the system stops.
-        if (e.kind == InputKind::Packet) pending_input_ += gdb::frame_packet(e.payload);
+        if (e.kind == InputKind::Packet && pending_input_.size() < gdb::PacketDecoder::kMaxPacket * 4)
+            pending_input_ += gdb::frame_packet(e.payload);
     }
     return interrupt;
 }

@@ -329,7 +329,14 @@ void Machine::apply_injection(const Injection& inj) {
         case Injection::Kind::UartCorrupt: uart_corrupt_[inj.port] = inj.xor_mask; break;
         case Injection::Kind::KillTask:
             if (Task* t = find_task(inj.task)) {
+                // Kill the process, as an OOM killer or a crash would: the
+                // task, its cspace (so capabilities it held, such as stored
+                // replies, are revoked and their callers learn) and its vspace.
+                Object* cs = t->cspace();
+                Object* vs = t->vspace();
                 kernel_.destroy(t);
+                kernel_.destroy(cs);
+                kernel_.destroy(vs);
                 kernel_.reschedule_after(kernel_.current(), false);
             }
             break;
@@ -446,6 +453,22 @@ bool Machine::handle_port_io(Task& task, Thread& th) {
     return true;
 }
 
+bool Machine::handle_rdtsc(Task& task, Thread& th) {
+    uint8_t insn[3] = {};
+    size_t n = th.husk->read_instruction(th.regs.rip, insn, sizeof insn);
+    bool rdtsc = n >= 2 && insn[0] == 0x0F && insn[1] == 0x31;
+    bool rdtscp = n >= 3 && insn[0] == 0x0F && insn[1] == 0x01 && insn[2] == 0xF9;
+    if (!rdtsc && !rdtscp) return false;
+    // A 1 GHz time-stamp counter that ticks in virtual time.
+    uint64_t tsc = clock_.now();
+    th.regs.rax = tsc & 0xFFFFFFFFu;
+    th.regs.rdx = tsc >> 32;
+    if (rdtscp) th.regs.rcx = 0;  // IA32_TSC_AUX: CPU 0
+    th.regs.rip += rdtsc ? 2 : 3;
+    load_regs(task, th.regs);
+    return true;
+}
+
 void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
     switch (ev.kind) {
         case StopKind::Syscall:
@@ -460,6 +483,7 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
                 case SIGBUS:
                     if (ev.si_code == SI_KERNEL || (ev.signo == SIGSEGV && ev.fault_addr == 0 && ev.si_code > 2)) {
                         if (handle_port_io(task, th)) return;
+                        if (handle_rdtsc(task, th)) return;
                         break;  // a general protection fault
                     }
                     {

@@ -134,6 +134,7 @@ private:
     void poll_input();
     void wait_for_input(int timeout_ms);
     bool handle_port_io(Task& task, Thread& th);
+    bool handle_rdtsc(Task& task, Thread& th);
     void handle_stop(Task& task, Thread& th, const StopEvent& ev);
     bool has_live_input() const;
 

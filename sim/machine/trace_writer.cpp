@@ -107,6 +107,8 @@ std::string TraceWriter::format(uint64_t t, const arch::TraceEvent& e) {
         case TraceKind::Switch: return fmt::format("{:>12} switch t{} -> t{}", t, e.task_id, e.number);
         case TraceKind::Exit: return fmt::format("{:>12} exit t{} status={}", t, e.task_id, e.number);
         case TraceKind::Log: return fmt::format("{:>12} log", t);
+        case TraceKind::Wake:
+            return fmt::format("{:>12} wake t{} -> {} {:#x}", t, e.task_id, error_text(e.status), e.value);
         case TraceKind::PortIo:
             return fmt::format("{:>12} io t{} {} port={:#x} width={} value={:#x}", t, e.task_id,
                                e.args[0] ? "in" : "out", e.number, e.args[1], e.value);

@@ -91,6 +91,9 @@ struct ChildPlan {
     // Die with the simulator, and do not start if it is already gone (the
     // parent may have died between fork and prctl).
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != p.parent) _exit(126);
+    // rdtsc/rdtscp fault (SIGSEGV) instead of reading the host's clock, so the
+    // simulator can answer them from virtual time: guests stay deterministic.
+    (void)prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
     // Its own process group, so the simulator can wait for any of its threads
     // at once (wait_leader) and a terminal's Ctrl-C reaches only the simulator.
     setpgid(0, 0);

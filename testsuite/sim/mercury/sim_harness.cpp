@@ -151,6 +151,15 @@ bool Sim::expect_anywhere(const std::string& text, double timeout_s) {
     return true;
 }
 
+bool Sim::expect_log(const std::string& text, double timeout_s) {
+    double deadline = now() + timeout_s;
+    while (log().find(text) == std::string::npos) {
+        if (now() > deadline) return false;
+        pump(10);
+    }
+    return true;
+}
+
 std::string Sim::take(size_t n, double timeout_s) {
     double deadline = now() + timeout_s;
     while (out_.size() - cursor_ < n) {

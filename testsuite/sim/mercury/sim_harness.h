@@ -29,6 +29,9 @@ public:
     // Waits until at least n bytes follow the cursor; returns them (and moves
     // the cursor past them), or what there was at the timeout.
     std::string take(size_t n, double timeout_s = 15);
+    // Waits until the simulator's own output (stdout and stderr: file
+    // backends such as --com2 file:PATH write there) contains `text`.
+    bool expect_log(const std::string& text, double timeout_s = 15);
     // Reads whatever arrives within seconds (to look for things that must not appear).
     void settle(double seconds);
     void send(const std::string& bytes);

@@ -225,10 +225,13 @@ TEST_CASE("manifests: a malformed manifest is reported by file and line and only
     REQUIRE_OUT(sim,
                 ("[init] drivers/bad: .manifest line 6: ioport: max is not a hex number (found '40Z'); not started\n"));
     CHECK_OUT(sim, ("[init] started serial"));
+    // A well-formed manifest can still fail when granted: the line is named too.
+    CHECK_OUT(sim, "[init] drivers/thief: .manifest line 5: irq: cannot issue IRQ 4: BUSY; not started\n");
     REQUIRE_ANYWHERE(sim, kReady);
     sim.send("ok?\n");
     CHECK_OUT(sim, ("ok?\nok?\n"));
     CHECK(sim.output().find("[bad] this driver must never run") == std::string::npos);
+    CHECK(sim.output().find("[thief] this driver must never run") == std::string::npos);
 }
 
 TEST_CASE("least privilege: a driver gets exactly what its manifest lists", "[system]") {
@@ -247,6 +250,17 @@ TEST_CASE("least privilege: a driver gets exactly what its manifest lists", "[sy
     sim.send("fine\n");
     CHECK_OUT(sim, ("fine\nfine\n"));
     CHECK(sim.output().find("from COM1: ALLOWED") == std::string::npos);
+}
+
+TEST_CASE("protocol: settings and edge cases on COM2 and an echo through its far end", "[system]") {
+    mtest::TempFile com2("ping\nsecond line\n");
+    Sim sim(HELIOS_IMAGE_PROTOCOL, {"--com2", "file:" + com2.path()});
+    CHECK_OUT(sim, "[serialctl] protocol checks: 25 passed, 0 failed\n");
+    // COM2's far end is the file backend, whose output is helios-sim's stdout.
+    if (!sim.expect_log("pong: ping\npong: second line\n")) FAIL_CHECK("no pong on COM2\n" << sim.describe());
+    REQUIRE_ANYWHERE(sim, kReady);
+    sim.send("com1 too\n");
+    CHECK_OUT(sim, "com1 too\ncom1 too\n");
 }
 
 // ---- the host tool ----------------------------------------------------------------------------------
