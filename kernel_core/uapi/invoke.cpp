@@ -6,19 +6,46 @@ namespace helios {
 
 namespace {
 // Pick `count` distinct empty destination slots named by caps[first..].
+// Explicit caddrs are claimed first, so an automatic (UNDEF) pick never takes
+// a slot that a later entry of the same list names.
 Status pick_out_slots(CSpace& cs, helios_ipcbuf& b, unsigned first, unsigned count, Slot** out) {
     helios_caddr_t chosen[HELIOS_MAX_CAPS];
-    for (unsigned i = 0; i < count; ++i) {
-        Slot* s = TRY(cs.empty(b.caps[first + i], chosen, i));
-        for (unsigned j = 0; j < i; ++j)
-            if (out[j] == s) return Error::INVALID_CSLOT;  // the same slot named twice
-        out[i] = s;
-        chosen[i] = cs.caddr_of(s);
+    unsigned nchosen = 0;
+    for (int pass = 0; pass < 2; ++pass) {
+        for (unsigned i = 0; i < count; ++i) {
+            bool automatic = b.caps[first + i] == HELIOS_CADDR_UNDEF;
+            if (automatic != (pass == 1)) continue;
+            Slot* s = TRY(cs.empty(b.caps[first + i], chosen, nchosen));
+            for (unsigned j = 0; j < nchosen; ++j)
+                if (chosen[j] == cs.caddr_of(s)) return Error::INVALID_CSLOT;  // the same slot named twice
+            out[i] = s;
+            chosen[nchosen++] = cs.caddr_of(s);
+        }
     }
     return {};
 }
 
-constexpr uint8_t kAllRights = HELIOS_RIGHTS_ALL;
+// The atomic tail of every allocate invocation: make `count` objects with
+// `make`, undoing those already made if one fails, then install them in the
+// picked slots and report their caddrs.
+template <typename Make>
+Error allocate_into(Kernel& k, Task& t, helios_ipcbuf& b, CapType type, uint64_t count, Slot** out, Make&& make) {
+    Object* made[HELIOS_MAX_CAPS];
+    for (uint64_t i = 0; i < count; ++i) {
+        auto o = make();
+        if (!o.ok()) {
+            for (uint64_t j = 0; j < i; ++j) k.destroy(made[j]);
+            return o.error();
+        }
+        made[i] = *o;
+    }
+    for (uint64_t i = 0; i < count; ++i) {
+        Caps::install(*out[i], made[i], type, HELIOS_RIGHTS_ALL, 0);
+        b.caps[i] = t.cspace()->caddr_of(out[i]);
+    }
+    return Error::NONE;
+}
+
 }  // namespace
 
 Error Uapi::invoke(Kernel& k, Task& t, Slot& slot, uint64_t tag, uint64_t* value) {
@@ -60,22 +87,10 @@ Error Uapi::invoke_memory(Kernel& k, Task& t, Memory& m, uint64_t label, helios_
     if (type >= HELIOS_CTYPE_COUNT) return Error::INVALID_CTYPE;
     Slot* out[HELIOS_MAX_CAPS];
     TRY_STATUS(pick_out_slots(*t.cspace(), b, 0, static_cast<unsigned>(count), out));
-    // Atomic: create all, or undo those made so far.
-    Object* made[HELIOS_MAX_CAPS];
-    for (uint64_t i = 0; i < count; ++i) {
-        auto o = k.create_object(m, static_cast<CapType>(type), size);
-        if (!o.ok()) {
-            for (uint64_t j = 0; j < i; ++j) k.destroy(made[j]);
-            return o.error();
-        }
-        made[i] = *o;
-    }
-    for (uint64_t i = 0; i < count; ++i) {
-        Caps::install(*out[i], made[i], static_cast<CapType>(type), kAllRights, 0);
-        b.caps[i] = t.cspace()->caddr_of(out[i]);
-    }
-    *value = b.caps[0];
-    return Error::NONE;
+    auto ctype = static_cast<CapType>(type);
+    Error e = allocate_into(k, t, b, ctype, count, out, [&] { return k.create_object(m, ctype, size); });
+    if (e == Error::NONE) *value = b.caps[0];
+    return e;
 }
 
 Error Uapi::invoke_devmem(Kernel& k, Task& t, DevMem& d, uint64_t label, helios_ipcbuf& b, uint64_t* value) {
@@ -94,21 +109,10 @@ Error Uapi::invoke_devmem(Kernel& k, Task& t, DevMem& d, uint64_t label, helios_
     if (pages > d.remaining()) return Error::NOMEM;
     Slot* out[HELIOS_MAX_CAPS];
     TRY_STATUS(pick_out_slots(*t.cspace(), b, 0, static_cast<unsigned>(count), out));
-    Object* made[HELIOS_MAX_CAPS];
-    for (uint64_t i = 0; i < count; ++i) {
-        auto o = k.create_device_object(d, static_cast<CapType>(type), size);
-        if (!o.ok()) {
-            for (uint64_t j = 0; j < i; ++j) k.destroy(made[j]);
-            return o.error();
-        }
-        made[i] = *o;
-    }
-    for (uint64_t i = 0; i < count; ++i) {
-        Caps::install(*out[i], made[i], static_cast<CapType>(type), kAllRights, 0);
-        b.caps[i] = t.cspace()->caddr_of(out[i]);
-    }
-    *value = b.caps[0];
-    return Error::NONE;
+    auto ctype = static_cast<CapType>(type);
+    Error e = allocate_into(k, t, b, ctype, count, out, [&] { return k.create_device_object(d, ctype, size); });
+    if (e == Error::NONE) *value = b.caps[0];
+    return e;
 }
 
 Error Uapi::invoke_cspace(Kernel& k, Task& t, CSpace& cs, uint64_t label, uint64_t tag, helios_ipcbuf& b,

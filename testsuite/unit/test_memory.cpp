@@ -350,3 +350,16 @@ TEST_CASE("memory: the kernel allocator running dry is NOMEM even with quota", "
     w.k.phys.free(taken.back(), 1);
     CHECK(mem_alloc(w, p, kSlotMemory, HELIOS_CT_ENDPOINT, 0, 1, {HELIOS_CADDR_UNDEF}).ok());
 }
+
+TEST_CASE("memory: an automatic slot never takes one named later in the same list", "[memory]") {
+    World w;
+    Proc p = w.spawn();
+    // kSlotFree is the lowest free slot: UNDEF first must not pick it, since
+    // the second entry names it explicitly.
+    SysResult r = w.invoke(p, kSlotMemory, HELIOS_INV_memory_allocate, {HELIOS_CT_ENDPOINT, 0, 2},
+                           {HELIOS_CADDR_UNDEF, kSlotFree});
+    REQUIRE(r.status == Error::NONE);
+    CHECK(p.ipc->caps[1] == kSlotFree);
+    CHECK(p.ipc->caps[0] != kSlotFree);
+    CHECK(HELIOS_IDENTIFY_TYPE(w.sys(p, HELIOS_SYS_identify, p.ipc->caps[0]).value) == HELIOS_CT_ENDPOINT);
+}
