@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ make binutils
   catch2 libfmt-dev libspdlog-dev libelf-dev
-  libzydis-dev libcli11-dev libdw-dev
+  libzydis-dev libcli11-dev libdw-dev libseccomp-dev
   gdb
   qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 )
@@ -35,11 +35,13 @@ else
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-if ! $SUDO apt-get install -y -q "${missing[@]}" >/tmp/helios-setup.log 2>&1; then
+# A private log (mktemp), never a predictable name in a world-writable /tmp.
+log=$(mktemp "${TMPDIR:-/tmp}/helios-setup.XXXXXX")
+if ! $SUDO apt-get install -y -q "${missing[@]}" >"$log" 2>&1; then
   # The package lists may be stale on a fresh machine.
-  if ! { $SUDO apt-get update -q && $SUDO apt-get install -y -q "${missing[@]}"; } >>/tmp/helios-setup.log 2>&1; then
-    echo "setup: error: could not install ${missing[*]}; see /tmp/helios-setup.log" >&2
-    tail -5 /tmp/helios-setup.log >&2
+  if ! { $SUDO apt-get update -q && $SUDO apt-get install -y -q "${missing[@]}"; } >>"$log" 2>&1; then
+    echo "setup: error: could not install ${missing[*]}; see $log" >&2
+    tail -5 "$log" >&2
     exit 1
   fi
 fi

@@ -4,13 +4,16 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/securebits.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include <cstring>
 
 #include "sim/ptrace/guest_regs.h"
+#include "sim/ptrace/husk_filter.h"
 
 #ifndef HELIOS_HUSK_PATH
 #error "HELIOS_HUSK_PATH must name the husk binary (set by sim/ptrace/CMakeLists.txt)"
@@ -48,9 +52,11 @@ std::string describe_wait_status(int status) {
 }
 
 // The synchronous faults a guest instruction can raise; any other signal
-// reaching a guest thread came from outside and is swallowed.
+// reaching a guest thread came from outside and is swallowed. SIGSYS is the
+// husk's seccomp filter refusing a system call that bypassed emulation (an
+// emulated vsyscall): a fault of the guest, never a swallowed signal.
 bool is_fault_signal(int sig) {
-    return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP;
+    return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS;
 }
 
 std::string prot_string(uint64_t prot) {
@@ -71,6 +77,8 @@ std::string describe_op(const HuskOp& op) {
             return fmt::format("protect(vaddr={:#x}, len={:#x}, prot={})", op.arg[0], op.arg[1],
                                prot_string(op.arg[2]));
         case HUSK_OP_CLONE: return "clone()";
+        case HUSK_OP_DISCARD: return fmt::format("discard(vaddr={:#x}, len={:#x})", op.arg[0], op.arg[1]);
+        case HUSK_OP_SEAL: return "seal()";
     }
     return fmt::format("op {}", op.kind);
 }
@@ -86,6 +94,26 @@ struct ChildPlan {
     char* const* argv;
     char* const* envp;
 };
+
+// Least privilege, before the exec: the husk holds no capability and can
+// never gain one. Dropping the bounding set and locking SECBIT_NOROOT need
+// CAP_SETPCAP, so they take effect only when the simulator runs as root; as an
+// ordinary user there is nothing to drop, and no-new-privs still forbids any
+// gain. Everything here is a raw, async-signal-safe system call.
+void drop_privileges() {
+    (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    for (int cap = 0; cap <= 63; ++cap) (void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+    // Root keeps no capabilities across the exec (NOROOT), cannot get them
+    // back by a uid change (NO_SETUID_FIXUP), and nothing can be unlocked.
+    (void)prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+                                       SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+                                       SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
+                0, 0, 0);
+    (void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2] = {};
+    (void)::syscall(SYS_capset, &header, data);
+}
 
 [[noreturn]] void child_main(const ChildPlan& p) {
     // Die with the simulator, and do not start if it is already gone (the
@@ -105,6 +133,7 @@ struct ChildPlan {
     if (got != 1) _exit(126);  // the parent gave up
     // Deterministic layout: no ASLR for the stack, vdso or anything else.
     if (personality(ADDR_NO_RANDOMIZE) == -1) _exit(126);
+    drop_privileges();
     // Move the fds out of the way, then into their fixed numbers (dup2 clears
     // close-on-exec on the copy).
     int phys = fcntl(p.phys_fd, F_DUPFD_CLOEXEC, 16);
@@ -112,12 +141,10 @@ struct ChildPlan {
     int err = fcntl(p.err_write, F_DUPFD_CLOEXEC, 16);
     if (phys < 0 || mailbox < 0 || err < 0) _exit(126);
     if (dup2(phys, HUSK_PHYS_FD) < 0 || dup2(mailbox, HUSK_MAILBOX_FD) < 0) _exit(126);
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null >= 0) {
-        for (int fd = 0; fd <= 2; ++fd)
-            if (fd != null) dup2(null, fd);
-    }
-    // Nothing else of the simulator's leaks into the husk.
+    // Nothing else of the simulator's leaks into the husk, not even a
+    // terminal on 0-2: it keeps the physical-memory fd and, until it has
+    // mapped it, the mailbox's.
+    close_range(0, HUSK_PHYS_FD - 1, 0);
     close_range(HUSK_MAILBOX_FD + 1, ~0U, CLOSE_RANGE_CLOEXEC);
     execve(p.path, p.argv, p.envp);
     int e = errno;
@@ -139,6 +166,34 @@ void abandon_child(pid_t pid) {
     int status = 0;
     while (wait_pid(pid, &status) == pid && !exited(status)) {
     }
+}
+
+// The register file for running one of the husk's own gadgets on a guest
+// thread: built from nothing, never from the guest's registers.
+user_regs_struct husk_gadget_regs(uint64_t rip) {
+    return initial_guest_regs(rip, HUSK_CLONE_STACK_TOP);
+}
+
+// The address ranges of the husk's own Linux mappings that it never uses
+// after start-up: everything but its code, its scratch page, its mailbox and
+// the vsyscall page (which cannot be unmapped; the filter traps calls into
+// it). In practice the vDSO, vvar and the Linux stack, whose auxiliary vector
+// holds AT_RANDOM bytes and the host's hardware capabilities.
+std::vector<std::pair<uint64_t, uint64_t>> discardable_mappings(pid_t pid) {
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    FILE* maps = fopen(fmt::format("/proc/{}/maps", pid).c_str(), "re");
+    if (!maps) return out;
+    char line[512];
+    while (fgets(line, sizeof line, maps)) {
+        unsigned long long start = 0, end = 0;
+        if (sscanf(line, "%llx-%llx", &start, &end) != 2) continue;
+        const bool ours = (start >= HUSK_TEXT_ADDR && end <= HUSK_SCRATCH_ADDR + 0x1000) ||
+                          (start >= HUSK_MAILBOX_ADDR && end <= HUSK_MAILBOX_ADDR + HUSK_MAILBOX_SIZE);
+        const bool vsyscall = start >= 0xFFFF800000000000ull;
+        if (!ours && !vsyscall) out.emplace_back(start, end - start);
+    }
+    fclose(maps);
+    return out;
 }
 
 struct Fd {
@@ -252,7 +307,9 @@ Result<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& ph
             fmt::format("husk {} is not the husk this simulator was built with (magic {:#x})", husk_path, mb->magic));
     }
     mailbox_guard.p = nullptr;
-    return std::unique_ptr<HuskProcess>(new HuskProcess(pid, mailbox_fd.release(), mb, phys.size()));
+    std::unique_ptr<HuskProcess> husk(new HuskProcess(pid, mailbox_fd.release(), mb, phys.size()));
+    if (Status st = husk->seal(); !st) return st;  // the destructor kills and reaps it
+    return husk;
 }
 
 HuskProcess::~HuskProcess() {
@@ -319,24 +376,33 @@ int HuskProcess::wait_leader(int* status) {
     }
 }
 
-uint64_t user_bottom() {
-    // Helios programs may map page 0 (Vulcan's task::pagefault does); Linux
-    // allows it below vm.mmap_min_addr only with CAP_SYS_RAWIO. Ask Linux.
-    static const uint64_t bottom = [] {
-        void* p = mmap(nullptr, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-        if (p == MAP_FAILED) return kUserBottom;
-        munmap(p, 4096);
-        return p == nullptr ? uint64_t{0} : kUserBottom;
-    }();
-    return bottom;
+Status HuskProcess::seal() {
+    const auto& filter = husk_filter();
+    if (!filter) return Status::failure("cannot build the husk's seccomp filter: " + filter.message());
+    for (auto [start, len] : discardable_mappings(pid_))
+        pending_.push_back(HuskOp{HUSK_OP_DISCARD, {start, len, 0, 0}, 0, {}});
+    // The program and its sock_fprog go into the mailbox's filter area; the
+    // seal passes the fprog's address as the husk sees it.
+    auto* area = reinterpret_cast<uint8_t*>(mailbox_) + HUSK_MB_FILTER;
+    const uint64_t insns_at = HUSK_MAILBOX_ADDR + HUSK_MB_FILTER + 16;
+    const unsigned short count = static_cast<unsigned short>(filter->size());
+    std::memset(area, 0, 16);
+    std::memcpy(area, &count, sizeof count);
+    std::memcpy(area + 8, &insns_at, sizeof insns_at);
+    std::memcpy(area + 16, filter->data(), filter->size() * sizeof(sock_filter));
+    mailbox_->cpuid_result = -1;
+    pending_.push_back(HuskOp{HUSK_OP_SEAL, {HUSK_MAILBOX_ADDR + HUSK_MB_FILTER, 0, 0, 0}, 0, {}});
+    if (Status st = flush(); !st) return Status::failure("cannot seal the husk (" + st.message() + ")");
+    cpuid_faults_ = mailbox_->cpuid_result == 0;
+    return Status::success();
 }
 
 Status HuskProcess::check_range(const char* what, uint64_t vaddr, uint64_t len) const {
     if (len == 0 || (vaddr & kPageMask) || (len & kPageMask))
         return Status::failure(fmt::format("{}(vaddr={:#x}, len={:#x}): not page-aligned or empty", what, vaddr, len));
-    if (vaddr < user_bottom() || vaddr > kUserTop || len > kUserTop - vaddr) {
+    if (vaddr < kUserBottom || vaddr > kUserTop || len > kUserTop - vaddr) {
         return Status::failure(fmt::format("{}(vaddr={:#x}, len={:#x}): outside the user range [{:#x}, {:#x})", what,
-                                           vaddr, len, user_bottom(), kUserTop));
+                                           vaddr, len, kUserBottom, kUserTop));
     }
     return Status::success();
 }
@@ -474,10 +540,19 @@ Status HuskProcess::kill_thread(pid_t tid) {
     // A guest thread cannot be killed alone by a signal (that ends the whole
     // group), so it is sent to a gadget that calls SYS_exit. PTRACE_CONT, not
     // SYSEMU, lets that syscall run; a SYSEMU stop's own syscall stays skipped.
-    user_regs_struct r = it->second.cache;
-    r.rip = HUSK_THREAD_EXIT_ADDR;
-    r.orig_rax = static_cast<uint64_t>(-1);
-    if (ptrace(PTRACE_SETREGS, tid, 0, &r) == 0) ptrace(PTRACE_CONT, tid, 0, 0);
+    // The register file is the husk's own, built from nothing: 64-bit code
+    // and stack selectors, no trap flag, the husk's scratch stack. Nothing of
+    // the guest's (a 32-bit code segment, TF, a stack pointer) survives, so
+    // the only instructions that run are the gadget's. If SETREGS fails the
+    // thread is not resumed at all: the husk is killed instead.
+    const user_regs_struct r = husk_gadget_regs(HUSK_THREAD_EXIT_ADDR);
+    if (ptrace(PTRACE_SETREGS, tid, 0, &r) != 0 || ptrace(PTRACE_CONT, tid, 0, 0) != 0) {
+        if (errno != ESRCH) {
+            Status st = errno_failure(fmt::format("retiring thread {}: killing husk {}", tid, pid_));
+            reap_all();
+            return st;
+        }
+    }
     for (;;) {
         int status = 0;
         if (wait_thread(tid, &status) != tid) {
@@ -486,6 +561,7 @@ Status HuskProcess::kill_thread(pid_t tid) {
             return st;
         }
         if (exited(status)) break;
+        // Only the gadget can be running: a stop here is a stray signal.
         if (ptrace(PTRACE_CONT, tid, 0, 0) != 0 && errno != ESRCH)
             return errno_failure(fmt::format("PTRACE_CONT(thread {})", tid));
     }

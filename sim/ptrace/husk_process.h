@@ -18,14 +18,11 @@
 
 namespace helios::sim {
 
-// Guest mappings must lie in [user_bottom(), kUserTop); the husk lives above.
+// Guest host mappings must lie in [kUserBottom, kUserTop); the husk lives
+// above. Guest pages below kUserBottom are never host mappings (a sealed husk
+// cannot map below vm.mmap_min_addr): the machine emulates accesses to them.
 inline constexpr uint64_t kUserBottom = HUSK_USER_BOTTOM;
 inline constexpr uint64_t kUserTop = HUSK_USER_TOP;
-
-// The lowest address guests may map: 0 when Linux lets this process map page
-// 0 (root with CAP_SYS_RAWIO, or vm.mmap_min_addr = 0; husks share the
-// simulator's credentials), else kUserBottom. Probed once.
-uint64_t user_bottom();
 
 // The husk binary built with this library (an absolute path in the build tree).
 const std::string& default_husk_path();
@@ -34,6 +31,11 @@ const std::string& default_husk_path();
 // EXITKILL, PR_SET_PDEATHSIG(SIGKILL), ASLR off. Its control thread executes
 // batches of mmap/munmap/mprotect/clone from a shared mailbox; its other
 // threads are guest threads, each in ptrace-stop except while run() runs it.
+//
+// Sealed before it is returned (docs/security.md): no capabilities, no
+// bounding set, no-new-privs, only the physical-memory fd, no vDSO, vvar or
+// Linux stack, cpuid faulting where the CPU offers it, and a seccomp filter
+// (husk_filter.h) that allows only the control thread's own calls.
 //
 // Threading: ptrace binds a tracee to the tracer *thread*, and PDEATHSIG and
 // EXITKILL fire when that thread exits. Create, use and destroy a HuskProcess
@@ -79,6 +81,11 @@ public:
 
     // Ends one guest thread (it calls SYS_exit from a husk gadget) and reaps it.
     Status kill_thread(pid_t tid);
+
+    // True when cpuid raises SIGSEGV in this husk (ARCH_SET_CPUID worked):
+    // the machine answers it from the virtual CPU. False where the CPU or
+    // kernel cannot fault cpuid; then guests read the host's cpuid.
+    bool cpuid_faults() const { return cpuid_faults_; }
 
     // Resumes guest thread `tid` until it stops again, and fills regs with its
     // registers at the stop. Before resuming, writes back only the registers
@@ -133,6 +140,8 @@ private:
     HuskProcess(pid_t pid, int mailbox_fd, HuskMailbox* mailbox, uint64_t phys_size)
         : pid_(pid), mailbox_fd_(mailbox_fd), mailbox_(mailbox), phys_size_(phys_size) {}
 
+    // Discards the husk's unused Linux mappings and installs its filter.
+    Status seal();
     Status check_range(const char* what, uint64_t vaddr, uint64_t len) const;
     Status flush_batches(std::vector<pid_t>* clones);
     Status round_trip(std::vector<pid_t>& new_threads);
@@ -148,6 +157,7 @@ private:
     HuskMailbox* mailbox_;
     uint64_t phys_size_;
     bool leader_reaped_ = false;  // the husk is gone and its pid may be reused
+    bool cpuid_faults_ = false;
     std::vector<HuskOp> pending_;
     std::unordered_map<pid_t, Thread> threads_;
     std::unordered_map<pid_t, int> stashed_;  // wait statuses collected for a thread before it was waited for

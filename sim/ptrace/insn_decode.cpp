@@ -30,6 +30,10 @@ bool decode_full(const uint8_t* bytes, size_t len, Decoded& out) {
 // enclosing 64-bit register, truncated to the register's width.
 uint64_t reg_value(ZydisRegister reg, const user_regs_struct& r, uint64_t next_rip) {
     if (reg == ZYDIS_REGISTER_NONE) return 0;
+    // rip-relative operands count from the next instruction (Zydis has no
+    // enclosing register for rip, so it is matched before widening).
+    if (reg == ZYDIS_REGISTER_RIP) return next_rip;
+    if (reg == ZYDIS_REGISTER_EIP) return next_rip & 0xFFFFFFFFull;
     const ZydisRegister full = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);
     uint64_t v = 0;
     switch (full) {
@@ -49,11 +53,38 @@ uint64_t reg_value(ZydisRegister reg, const user_regs_struct& r, uint64_t next_r
         case ZYDIS_REGISTER_R13: v = r.r13; break;
         case ZYDIS_REGISTER_R14: v = r.r14; break;
         case ZYDIS_REGISTER_R15: v = r.r15; break;
-        case ZYDIS_REGISTER_RIP: return next_rip;  // rip-relative operands count from the next instruction
         default: return 0;
     }
     const unsigned width = ZydisRegisterGetWidth(ZYDIS_MACHINE_MODE_LONG_64, reg);
     return width >= 64 ? v : v & ((1ull << width) - 1);
+}
+
+// The register file's slot for a 64-bit general register, or null.
+unsigned long long* reg_slot(ZydisRegister full, user_regs_struct& r) {
+    switch (full) {
+        case ZYDIS_REGISTER_RAX: return &r.rax;
+        case ZYDIS_REGISTER_RCX: return &r.rcx;
+        case ZYDIS_REGISTER_RDX: return &r.rdx;
+        case ZYDIS_REGISTER_RBX: return &r.rbx;
+        case ZYDIS_REGISTER_RSP: return &r.rsp;
+        case ZYDIS_REGISTER_RBP: return &r.rbp;
+        case ZYDIS_REGISTER_RSI: return &r.rsi;
+        case ZYDIS_REGISTER_RDI: return &r.rdi;
+        case ZYDIS_REGISTER_R8: return &r.r8;
+        case ZYDIS_REGISTER_R9: return &r.r9;
+        case ZYDIS_REGISTER_R10: return &r.r10;
+        case ZYDIS_REGISTER_R11: return &r.r11;
+        case ZYDIS_REGISTER_R12: return &r.r12;
+        case ZYDIS_REGISTER_R13: return &r.r13;
+        case ZYDIS_REGISTER_R14: return &r.r14;
+        case ZYDIS_REGISTER_R15: return &r.r15;
+        default: return nullptr;
+    }
+}
+
+bool is_high_byte(ZydisRegister reg) {
+    return reg == ZYDIS_REGISTER_AH || reg == ZYDIS_REGISTER_CH || reg == ZYDIS_REGISTER_DH ||
+           reg == ZYDIS_REGISTER_BH;
 }
 
 bool is_memory_access(const ZydisDecodedOperand& op) {
@@ -154,6 +185,72 @@ MemAccess classify_access(const uint8_t* bytes, size_t len, uint64_t fault_addr,
     if (fault_addr > rip && fault_addr - rip < d.insn.length && (regs != nullptr || !any)) return MemAccess::Exec;
     if (!any) return MemAccess::Unknown;
     return any_write ? MemAccess::Write : MemAccess::Read;
+}
+
+std::optional<SimpleMove> decode_simple_move(const uint8_t* bytes, size_t len, uint64_t rip,
+                                             const user_regs_struct& regs) {
+    Decoded d;
+    if (!decode_full(bytes, len, d)) return std::nullopt;
+    const auto m = d.insn.mnemonic;
+    if (m != ZYDIS_MNEMONIC_MOV && m != ZYDIS_MNEMONIC_MOVZX && m != ZYDIS_MNEMONIC_MOVSX &&
+        m != ZYDIS_MNEMONIC_MOVSXD)
+        return std::nullopt;
+    // Segment overrides other than fs/gs, and 32-bit addressing, are fine
+    // through effective_address; lock/rep prefixes make no sense on a mov.
+    if (d.insn.operand_count_visible != 2) return std::nullopt;
+    const ZydisDecodedOperand& dst = d.ops[0];
+    const ZydisDecodedOperand& src = d.ops[1];
+    user_regs_struct scratch = regs;  // reg_slot wants a mutable file; nothing is written here
+    SimpleMove move;
+    move.length = d.insn.length;
+    if (dst.type == ZYDIS_OPERAND_TYPE_MEMORY && dst.mem.type == ZYDIS_MEMOP_TYPE_MEM) {
+        if (m != ZYDIS_MNEMONIC_MOV) return std::nullopt;
+        move.store = true;
+        move.width = static_cast<uint8_t>(dst.size / 8);
+        move.address = effective_address(d, dst, rip, regs);
+        if (src.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+            move.value = src.imm.value.u;  // already sign-extended to the operand size by Zydis
+        } else if (src.type == ZYDIS_OPERAND_TYPE_REGISTER) {
+            const unsigned long long* slot =
+                reg_slot(ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, src.reg.value), scratch);
+            if (!slot) return std::nullopt;  // segment or control registers
+            move.value = is_high_byte(src.reg.value) ? (*slot >> 8) : *slot;
+        } else {
+            return std::nullopt;
+        }
+    } else if (dst.type == ZYDIS_OPERAND_TYPE_REGISTER && src.type == ZYDIS_OPERAND_TYPE_MEMORY &&
+               src.mem.type == ZYDIS_MEMOP_TYPE_MEM) {
+        const ZydisRegister full = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, dst.reg.value);
+        if (!reg_slot(full, scratch)) return std::nullopt;  // a segment register
+        move.width = static_cast<uint8_t>(src.size / 8);
+        move.address = effective_address(d, src, rip, regs);
+        move.dest = static_cast<int>(full);
+        move.dest_width = static_cast<uint8_t>(dst.size / 8);
+        move.dest_high_byte = is_high_byte(dst.reg.value);
+        move.sign_extend = m == ZYDIS_MNEMONIC_MOVSX || m == ZYDIS_MNEMONIC_MOVSXD;
+    } else {
+        return std::nullopt;
+    }
+    if (move.width != 1 && move.width != 2 && move.width != 4 && move.width != 8) return std::nullopt;
+    return move;
+}
+
+void apply_load(const SimpleMove& move, uint64_t loaded, user_regs_struct& regs) {
+    unsigned long long* slot = reg_slot(static_cast<ZydisRegister>(move.dest), regs);
+    if (!slot) return;
+    const unsigned bits = move.width * 8u;
+    uint64_t v = bits == 64 ? loaded : loaded & ((1ull << bits) - 1);
+    if (move.sign_extend && bits < 64 && (v >> (bits - 1)) & 1) v |= ~0ull << bits;
+    if (move.dest_high_byte) {
+        *slot = (*slot & ~0xFF00ull) | ((v & 0xFF) << 8);
+    } else if (move.dest_width == 8) {
+        *slot = v;
+    } else if (move.dest_width == 4) {
+        *slot = v & 0xFFFFFFFFull;  // 32-bit writes zero-extend
+    } else {
+        const uint64_t mask = move.dest_width == 2 ? 0xFFFFull : 0xFFull;
+        *slot = (*slot & ~mask) | (v & mask);
+    }
 }
 
 size_t insn_length(const uint8_t* bytes, size_t len) {

@@ -49,4 +49,26 @@ MemAccess classify_access(const uint8_t* bytes, size_t len, uint64_t fault_addr,
 // Length of the instruction at bytes[0..len), or 0 if it does not decode.
 size_t insn_length(const uint8_t* bytes, size_t len);
 
+// A plain data move between memory and a general register or an immediate:
+// mov r/m, r|imm; mov r, m; movzx/movsx r, m8|m16; movsxd r, m32. The only
+// instructions the machine emulates on guest pages that cannot be host
+// mappings (below vm.mmap_min_addr); anything else there is a page fault.
+struct SimpleMove {
+    bool store = false;       // register/immediate -> memory
+    uint8_t width = 0;        // bytes of memory accessed: 1, 2, 4 or 8
+    uint64_t address = 0;     // the effective address
+    uint64_t value = 0;       // store: the value whose low `width` bytes are written
+    uint8_t length = 0;       // instruction length
+    // load: where the value goes and how it is extended into the register.
+    int dest = -1;            // the 64-bit register, as a ZydisRegister value
+    uint8_t dest_width = 0;   // destination width in bytes (1, 2, 4, 8)
+    bool dest_high_byte = false;  // ah, ch, dh, bh
+    bool sign_extend = false;
+};
+std::optional<SimpleMove> decode_simple_move(const uint8_t* bytes, size_t len, uint64_t rip,
+                                             const user_regs_struct& regs);
+// Writes a loaded value into regs the way the CPU would: a 32-bit destination
+// zero-extends into the 64-bit register, 8- and 16-bit ones merge.
+void apply_load(const SimpleMove& move, uint64_t loaded, user_regs_struct& regs);
+
 }  // namespace helios::sim

@@ -13,7 +13,14 @@
  * mailbox before every batch while every guest thread is stopped, and a
  * register cannot be reached, so a hostile guest cannot steer the control
  * thread. Guest threads run under PTRACE_SYSEMU and so cannot make a Linux
- * syscall at all, not even by jumping into this code. */
+ * syscall at all, not even by jumping into this code.
+ *
+ * Before the first guest thread exists the simulator sends one batch that
+ * discards the husk's own Linux mappings it never uses (vDSO, vvar, stack)
+ * and seals it (HUSK_OP_SEAL): cpuid faulting, no-new-privs and a seccomp
+ * filter that allows only the calls below, from this page, with the argument
+ * shapes they use (sim/ptrace/husk_filter.cpp). That is the second wall: a
+ * thread that ever escaped emulation still could not reach Linux. */
 #include "husk_abi.h"
 
         .intel_syntax noprefix
@@ -81,6 +88,10 @@ husk_next:
         je      husk_protect
         cmp     rax, HUSK_OP_CLONE
         je      husk_clone
+        cmp     rax, HUSK_OP_DISCARD
+        je      husk_unmap              /* the same munmap; the filter tells them apart */
+        cmp     rax, HUSK_OP_SEAL
+        je      husk_seal
         mov     rax, -22                /* -EINVAL: unknown op */
         jmp     husk_store
 
@@ -125,6 +136,28 @@ husk_clone:
          * registers; this path only runs if that ever fails. */
         int3
         jmp     husk_thread_exit
+
+husk_seal:
+        mov     eax, 158                /* arch_prctl */
+        mov     edi, 0x1012             /* ARCH_SET_CPUID */
+        xor     esi, esi                /* 0: cpuid raises SIGSEGV */
+        syscall
+        mov     [r12 + HUSK_MB_CPUID], rax  /* -errno where the CPU cannot fault cpuid */
+        mov     eax, 157                /* prctl */
+        mov     edi, 38                 /* PR_SET_NO_NEW_PRIVS */
+        mov     esi, 1
+        xor     edx, edx
+        xor     r10d, r10d
+        xor     r8d, r8d
+        syscall
+        test    rax, rax
+        jnz     husk_store
+        mov     eax, 317                /* seccomp */
+        mov     edi, 1                  /* SECCOMP_SET_MODE_FILTER */
+        xor     esi, esi
+        mov     rdx, [r15 + HUSK_OP_ARG0]   /* struct sock_fprog * */
+        syscall
+        jmp     husk_store
 
 husk_store:
         mov     [r15 + HUSK_OP_RESULT], rax

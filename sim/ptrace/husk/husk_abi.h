@@ -10,9 +10,10 @@
 /* Everything the husk owns lies at or above HUSK_TEXT_ADDR; guest mappings
  * must end at or below HUSK_USER_TOP. The gap between them is a guard. */
 #define HUSK_USER_TOP 0x00007FFFC0000000
-/* Linux refuses mappings below vm.mmap_min_addr (65536) unless the caller has
- * CAP_SYS_RAWIO: the bottom unless the simulator may map page 0 (user_bottom()
- * in husk_process.h probes it). */
+/* Linux refuses mappings below vm.mmap_min_addr (up to 65536) unless the
+ * caller has CAP_SYS_RAWIO, which a sealed husk never has. Guest pages below
+ * this address are never host mappings: the simulator emulates the accesses
+ * to them (sim/machine/low_page_access.h), on every host and as any user. */
 #define HUSK_USER_BOTTOM 0x0000000000010000
 #define HUSK_TEXT_ADDR 0x00007FFFD0000000
 /* One writable page: the (never used) stack handed to clone for new threads. */
@@ -34,8 +35,14 @@
 #define HUSK_MB_COUNT 0  /* ops in this batch, written by the simulator */
 #define HUSK_MB_DONE 8   /* ops that succeeded, written by the husk */
 #define HUSK_MB_MAGIC 16 /* HUSK_MAGIC, written by the husk once it is ready */
+#define HUSK_MB_CPUID 24 /* the seal's arch_prctl(ARCH_SET_CPUID, 0) result: 0 = cpuid faults */
 #define HUSK_MB_OPS 64
-#define HUSK_MAGIC 0x48454C494F534855 /* "UHSOILEH": ABI version 1 */
+#define HUSK_MAGIC 0x48454C494F534856 /* "VHSOILEH": ABI version 2 (the seal op) */
+
+/* The seccomp program for the seal op: a struct sock_fprog at
+ * HUSK_MB_FILTER followed by its instructions. Only read by the seal. */
+#define HUSK_MB_FILTER 0xC000
+#define HUSK_MB_FILTER_MAX (HUSK_MAILBOX_SIZE - HUSK_MB_FILTER - 16)
 
 /* One operation (bytes). */
 #define HUSK_OP_KIND 0
@@ -45,12 +52,19 @@
 #define HUSK_OP_ARG3 32 /* map: offset in the physical-memory memfd */
 #define HUSK_OP_RESULT 40 /* raw syscall return: -errno on failure */
 #define HUSK_OP_SIZE 64
-#define HUSK_MAX_OPS ((HUSK_MAILBOX_SIZE - HUSK_MB_OPS) / HUSK_OP_SIZE)
+#define HUSK_MAX_OPS ((HUSK_MB_FILTER - HUSK_MB_OPS) / HUSK_OP_SIZE)
 
 #define HUSK_OP_MAP 1     /* mmap(a0, a1, a2, MAP_SHARED|MAP_FIXED, PHYS_FD, a3) */
 #define HUSK_OP_UNMAP 2   /* munmap(a0, a1) */
 #define HUSK_OP_PROTECT 3 /* mprotect(a0, a1, a2) */
 #define HUSK_OP_CLONE 4   /* clone(HUSK_CLONE_FLAGS, HUSK_CLONE_STACK_TOP): result is the tid */
+/* munmap(a0, a1) of one of the husk's own Linux mappings (vDSO, vvar, stack):
+ * only valid before the seal, whose filter refuses it afterwards. */
+#define HUSK_OP_DISCARD 5
+/* The seal, run once before any guest thread exists: cpuid faulting
+ * (result in HUSK_MB_CPUID), no-new-privs, then the seccomp filter whose
+ * sock_fprog is at a0. Result: the seccomp() return. */
+#define HUSK_OP_SEAL 6
 
 /* CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM */
 #define HUSK_CLONE_FLAGS 0x50F00
@@ -69,7 +83,8 @@ struct HuskMailbox {
     uint64_t count;
     uint64_t done;
     uint64_t magic;
-    uint64_t reserved[5];
+    int64_t cpuid_result;
+    uint64_t reserved[4];
     struct HuskOp ops[HUSK_MAX_OPS];
 };
 
@@ -80,8 +95,9 @@ static_assert(offsetof(HuskOp, arg) == HUSK_OP_ARG0);
 static_assert(offsetof(HuskOp, result) == HUSK_OP_RESULT);
 static_assert(offsetof(HuskMailbox, done) == HUSK_MB_DONE);
 static_assert(offsetof(HuskMailbox, magic) == HUSK_MB_MAGIC);
+static_assert(offsetof(HuskMailbox, cpuid_result) == HUSK_MB_CPUID);
 static_assert(offsetof(HuskMailbox, ops) == HUSK_MB_OPS);
-static_assert(sizeof(HuskMailbox) <= HUSK_MAILBOX_SIZE);
+static_assert(sizeof(HuskMailbox) <= HUSK_MB_FILTER);
 #endif
 #endif /* __ASSEMBLER__ */
 

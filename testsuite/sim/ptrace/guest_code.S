@@ -110,4 +110,39 @@ SNIPPET(guest_xmm)
         syscall
 END(guest_xmm)
 
+/* Leave 64-bit mode: a far return into the 32-bit user code segment (0x23)
+ * at the address in edi (the test puts 32-bit code there). */
+SNIPPET(guest_compat)
+        push    0x23
+        push    rdi
+        .byte   0x48, 0xcb              /* retf with REX.W: pops rip, then cs */
+END(guest_compat)
+
+/* Call into the vsyscall page (gettimeofday, time, getcpu slots) at rdi. */
+SNIPPET(guest_vsyscall)
+        xor     esi, esi
+        mov     rax, rdi
+        mov     rdi, rsp
+        sub     rdi, 64
+        call    rax
+        mov     eax, 900
+        syscall
+END(guest_vsyscall)
+
+/* int $0x80 from 64-bit mode with a Linux i386 number (getpid, 20). */
+SNIPPET(guest_int80)
+        mov     eax, 20
+        int     0x80
+        mov     eax, 901
+        syscall
+END(guest_int80)
+
+/* cpuid leaf 0, then report with syscall 902. */
+SNIPPET(guest_cpuid)
+        xor     eax, eax
+        cpuid
+        mov     eax, 902
+        syscall
+END(guest_cpuid)
+
         .section .note.GNU-stack, "", @progbits

@@ -26,6 +26,10 @@ HELIOS_GUEST_SNIPPET(guest_counter)
 HELIOS_GUEST_SNIPPET(guest_read_fixed)
 HELIOS_GUEST_SNIPPET(guest_nops)
 HELIOS_GUEST_SNIPPET(guest_xmm)
+HELIOS_GUEST_SNIPPET(guest_compat)
+HELIOS_GUEST_SNIPPET(guest_vsyscall)
+HELIOS_GUEST_SNIPPET(guest_int80)
+HELIOS_GUEST_SNIPPET(guest_cpuid)
 #undef HELIOS_GUEST_SNIPPET
 
 #define SNIPPET(name) std::span<const uint8_t>(name##_begin, name##_end)

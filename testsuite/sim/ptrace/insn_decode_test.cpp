@@ -166,3 +166,92 @@ TEST_CASE("instruction lengths", "[decode]") {
     CHECK(insn_length(nullptr, 0) == 0);
     CHECK(std::string(mem_access_name(MemAccess::Write)) == "write");
 }
+
+namespace {
+std::optional<SimpleMove> move(std::initializer_list<uint8_t> bytes, const user_regs_struct& regs,
+                               uint64_t rip = 0x400000) {
+    std::vector<uint8_t> v(bytes);
+    return decode_simple_move(v.data(), v.size(), rip, regs);
+}
+}  // namespace
+
+TEST_CASE("simple moves: stores of registers and immediates", "[decode][move]") {
+    user_regs_struct r{};
+    r.rax = 0x1122334455667788;
+    r.rdx = 0x100;
+    r.rbx = 0x0000AABB;
+    // mov dword [rdx], 1337
+    auto m = move({0xC7, 0x02, 0x39, 0x05, 0x00, 0x00}, r);
+    REQUIRE(m);
+    CHECK(m->store);
+    CHECK(m->width == 4);
+    CHECK(m->address == 0x100);
+    CHECK(static_cast<uint32_t>(m->value) == 1337);
+    CHECK(m->length == 6);
+    // mov [rdx+8], rax
+    m = move({0x48, 0x89, 0x42, 0x08}, r);
+    REQUIRE(m);
+    CHECK((m->store && m->width == 8 && m->address == 0x108 && m->value == r.rax));
+    // mov [rdx], bh: a high-byte source
+    m = move({0x88, 0x3A}, r);
+    REQUIRE(m);
+    CHECK((m->store && m->width == 1 && (m->value & 0xFF) == 0xAA));
+    // mov qword [rdx], -1 (imm32 sign-extended)
+    m = move({0x48, 0xC7, 0x02, 0xFF, 0xFF, 0xFF, 0xFF}, r);
+    REQUIRE(m);
+    CHECK(m->value == ~0ull);
+}
+
+TEST_CASE("simple moves: loads extend into the register like the CPU", "[decode][move]") {
+    user_regs_struct r{};
+    r.rdx = 0x200;
+    r.rax = 0xFFFFFFFFFFFFFFFF;
+    // mov eax, [rdx]: a 32-bit load zero-extends
+    auto m = move({0x8B, 0x02}, r);
+    REQUIRE(m);
+    CHECK_FALSE(m->store);
+    apply_load(*m, 0x80000001, r);
+    CHECK(r.rax == 0x80000001);
+    // mov ax, [rdx]: merges the low 16 bits
+    r.rax = 0xFFFFFFFFFFFFFFFF;
+    m = move({0x66, 0x8B, 0x02}, r);
+    REQUIRE(m);
+    apply_load(*m, 0x1234, r);
+    CHECK(r.rax == 0xFFFFFFFFFFFF1234);
+    // mov ah, [rdx]
+    r.rax = 0;
+    m = move({0x8A, 0x22}, r);
+    REQUIRE(m);
+    apply_load(*m, 0x7F, r);
+    CHECK(r.rax == 0x7F00);
+    // movsx rcx, byte [rdx] and movzx ecx, word [rdx]
+    m = move({0x48, 0x0F, 0xBE, 0x0A}, r);
+    REQUIRE(m);
+    apply_load(*m, 0x80, r);
+    CHECK(r.rcx == 0xFFFFFFFFFFFFFF80);
+    m = move({0x0F, 0xB7, 0x0A}, r);
+    REQUIRE(m);
+    apply_load(*m, 0xFFFF, r);
+    CHECK(r.rcx == 0xFFFF);
+    // movsxd r8, dword [rdx]
+    m = move({0x4C, 0x63, 0x02}, r);
+    REQUIRE(m);
+    apply_load(*m, 0xFFFFFFFE, r);
+    CHECK(r.r8 == 0xFFFFFFFFFFFFFFFE);
+    // rip-relative: mov rax, [rip+0x10] at 0x400000 (7 bytes long)
+    m = move({0x48, 0x8B, 0x05, 0x10, 0x00, 0x00, 0x00}, r, 0x400000);
+    REQUIRE(m);
+    CHECK(m->address == 0x400017);
+}
+
+TEST_CASE("simple moves: anything else is not emulated", "[decode][move]") {
+    user_regs_struct r{};
+    r.rdx = 0x100;
+    CHECK_FALSE(move({0x01, 0x02}, r));        // add [rdx], eax
+    CHECK_FALSE(move({0x89, 0xC2}, r));        // mov edx, eax (no memory)
+    CHECK_FALSE(move({0x8E, 0x1A}, r));        // mov ds, [rdx]
+    CHECK_FALSE(move({0xA4}, r));              // movsb
+    CHECK_FALSE(move({0x0F, 0x10, 0x02}, r));  // movups xmm0, [rdx]
+    CHECK_FALSE(move({0xFF, 0x22}, r));        // jmp [rdx]
+    CHECK_FALSE(move({0x48}, r));              // truncated
+}
