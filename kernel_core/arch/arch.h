@@ -39,6 +39,17 @@ void vspace_created(VSpace& vspace);
 // A vspace is being destroyed (all its pages were already unmapped).
 void vspace_destroyed(VSpace& vspace);
 
+// ---- Host limits -------------------------------------------------------------
+// Where an address space, a task or a mapped page costs the machine a host
+// resource (the simulator: a Linux process, a Linux thread, a host mapping),
+// the machine may refuse one more; the core then fails the request with
+// NOMEM, exactly as for an exhausted quota, before anything is committed.
+// Hardware has no such limit and always admits.
+// `live`: how many objects of `type` exist now.
+bool admit_object(unsigned type, uint64_t live);
+// `mapped`: how many pages `vspace` maps now.
+bool admit_mapping(VSpace& vspace, uint64_t mapped);
+
 // ---- Tasks -----------------------------------------------------------------
 // The task's record is going away; release any machine resources (thread).
 void task_destroyed(Task& task);

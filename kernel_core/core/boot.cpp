@@ -14,11 +14,24 @@ struct Builder {
     CSpace* cs = nullptr;
     VSpace* vs = nullptr;
     helios_caddr_t next_slot = HELIOS_INIT_CAP_FIRST_FREE;
+    bool out_of_slots = false;  // why the build failed, when it did for this
 
     Result<Object*> make(CapType type, uint64_t size = 0) { return k.create_object(root, type, size); }
 
+    // Checked before an object meant for next_slot is made, so that running
+    // out of slots (an image with a huge .bss needs a page capability per
+    // page) fails cleanly instead of leaving an object no slot holds.
+    Status have_free_slot() {
+        if (next_slot < cs->capacity()) return {};
+        out_of_slots = true;
+        return Error::INVALID_CADDR;
+    }
+
+    // Precondition: slot < cs->capacity() (a fixed HELIOS_INIT_CAP_* slot,
+    // or next_slot after have_free_slot()).
     void give(helios_caddr_t slot, Object* o, CapType type, uint8_t rights = HELIOS_RIGHTS_ALL) {
-        Caps::install(**cs->slot(slot), o, type, rights, 0);
+        auto s = cs->slot(slot);
+        if (s.ok()) Caps::install(**s, o, type, rights, 0);
     }
 
     uint64_t last_pt_region = ~0ull;  // the 2 MiB region whose PT is known present
@@ -29,6 +42,7 @@ struct Builder {
         last_pt_region = vaddr >> 21;
         for (;;) {
             unsigned missing = 0;
+            TRY_STATUS(have_free_slot());
             // Walk by trying to install the deepest table; the paging code
             // reports which level is missing first.
             auto* pt = static_cast<PageTable*>(TRY(make(HELIOS_CT_PT)));
@@ -50,6 +64,7 @@ struct Builder {
     // A fresh zeroed page mapped at vaddr; its capability goes to a slot.
     Result<Page*> page_at(uint64_t vaddr, unsigned flags) {
         TRY_STATUS(tables_for(vaddr));
+        TRY_STATUS(have_free_slot());
         auto* p = static_cast<Page*>(TRY(make(HELIOS_CT_PAGE)));
         TRY_STATUS(k.paging.map_page(*vs, *p, vaddr, flags, nullptr));
         give(next_slot++, p, HELIOS_CT_PAGE);
@@ -152,6 +167,7 @@ Result<Task*> boot_init(Kernel& k, Memory& root, const BootConfig& config, BootE
         for (uint64_t i = 0; i < npages; ++i) {
             uint64_t va = kInitModuleBase + i * HELIOS_PAGE_SIZE;
             TRY_STATUS(b.tables_for(va));
+            TRY_STATUS(b.have_free_slot());
             auto* p = static_cast<Page*>(TRY(b.make(HELIOS_CT_PAGE)));
             TRY_STATUS(k.paging.map_page(*b.vs, *p, va, 0, nullptr));
             uint64_t off = i * HELIOS_PAGE_SIZE;
@@ -199,6 +215,10 @@ Result<Task*> boot_init(Kernel& k, Memory& root, const BootConfig& config, BootE
         if (task) k.destroy(task);
         if (b.vs) k.destroy(b.vs);
         (void)used_before;
+        if (b.out_of_slots)
+            return fail(Error::NOMEM, "init's image needs more capability slots than init's cspace has",
+                        "every page of its ELF segments (.bss too), page table, stack page and initramfs page "
+                        "takes one of the 4096 slots");
         return fail(built.error(), built.error() == Error::NOMEM ? "not enough memory to build init"
                                                                   : "could not build init's address space");
     }

@@ -37,13 +37,17 @@ Result<Memory*> Kernel::init(uint64_t phys_base, uint64_t size) {
 
     auto* base = static_cast<unsigned char*>(arch::phys_to_virt(phys_base));
     frames_ = reinterpret_cast<Frame*>(base);
-    for (uint64_t i = 0; i < nframes; ++i) new (&frames_[i]) Frame();
+    frames_ready_ = 0;  // constructed on demand by frame()
     phys.init(first, nframes, reinterpret_cast<uint64_t*>(base + table_bytes));
     phys.reserve(first, meta_frames);
 
     uint64_t root_frame = TRY(phys.alloc_one());
     auto* root = static_cast<Memory*>(construct(HELIOS_CT_MEMORY, root_frame, phys.free_frames(), 0));
     return root;
+}
+
+void Kernel::prepare_frames(uint64_t count) {
+    for (; frames_ready_ < count; ++frames_ready_) new (&frames_[frames_ready_]) Frame();
 }
 
 void* Kernel::frame_ptr(uint64_t frame_number) { return arch::phys_to_virt(frame_number * HELIOS_PAGE_SIZE); }
@@ -102,6 +106,7 @@ Object* Kernel::construct(CapType type, uint64_t first_frame, uint64_t size, uin
     object->npages_ = static_cast<uint32_t>(frames_for(type, size));
     for (uint64_t i = 0; i < object->npages_; ++i) frame(first_frame + i).owner = object;
     stats.objects_live++;
+    if (type < HELIOS_CTYPE_COUNT) stats.live_by_type[type]++;
     if (type == HELIOS_CT_VSPACE) arch::vspace_created(*static_cast<VSpace*>(object));
     return object;
 }
@@ -125,6 +130,8 @@ Result<Object*> Kernel::create_object(Memory& memory, CapType type, uint64_t siz
         default: return Error::INVALID_CTYPE;
     }
     if (memory.dying()) return Error::INVALID_CSLOT;
+    // The machine's own limits (host processes and threads in the simulator).
+    if (!arch::admit_object(type, stats.live_by_type[type])) return Error::NOMEM;
     uint64_t frames = frames_for(type, size);
     uint64_t charge = frames + (type == HELIOS_CT_MEMORY ? size : 0);
     if (charge < frames) return Error::NOMEM;  // overflow
@@ -315,6 +322,7 @@ void Kernel::free_object_frames(Object* object) {
     for (uint64_t i = 0; i < count; ++i) frame(first + i).owner = nullptr;
     phys.free(first, count);
     stats.objects_live--;
+    if (object->type() < HELIOS_CTYPE_COUNT) stats.live_by_type[object->type()]--;
     if (auto* pm = downcast<Memory>(parent)) pm->uncharge(charge);
     if (auto* pd = downcast<DevMem>(parent)) pd->child_gone();
 }

@@ -36,6 +36,7 @@ struct KernelStats {
     uint64_t irqs = 0;
     uint64_t switches = 0;
     uint64_t objects_live = 0;
+    uint64_t live_by_type[HELIOS_CTYPE_COUNT] = {};  // what arch::admit_object is told
 };
 
 class Kernel {
@@ -87,7 +88,17 @@ public:
     void drain_destroy_queue();
 
     // Record for frame number `frame` (precondition: managed frame).
-    Frame& frame(uint64_t frame_number) { return frames_[frame_number - phys.first_frame()]; }
+    // Records are constructed on first use, up to the highest frame asked
+    // for: the allocator hands out the lowest free frames first, so the
+    // table is touched in proportion to the memory in use, not to the
+    // machine's size (a large simulated RAM costs nothing until used).
+    Frame& frame(uint64_t frame_number) {
+        uint64_t index = frame_number - phys.first_frame();
+        if (index >= frames_ready_) prepare_frames(index + 1);
+        return frames_[index];
+    }
+    // Records constructed so far (for tests).
+    uint64_t frames_ready() const { return frames_ready_; }
     void* frame_ptr(uint64_t frame_number);
 
     // ---- user memory, through the vspace's tables and the direct map ----
@@ -138,7 +149,10 @@ private:
     void sys_dispatch(Task& task);
     friend struct Uapi;
 
+    void prepare_frames(uint64_t count);
+
     Frame* frames_ = nullptr;
+    uint64_t frames_ready_ = 0;  // records [0, frames_ready_) are constructed
     Task* current_ = nullptr;
     Task* in_entry_ = nullptr;  // the task whose entry is being handled, while alive
     List<Object, &Object::destroy_link> destroy_queue_;

@@ -60,6 +60,7 @@ Status Paging::map_page(VSpace& vs, Page& page, uint64_t vaddr, unsigned flags, 
     }
     uint64_t& entry = table_at(phys)[table_index(vaddr, 1)];
     if (entry & pte::kPresent) return Error::BUSY;
+    if (!arch::admit_mapping(vs, vs.mapped_pages_)) return Error::NOMEM;  // a host mapping limit
     entry = page.phys() | leaf_bits(flags);
     page.vspace_ = &vs;
     page.vaddr_ = vaddr;

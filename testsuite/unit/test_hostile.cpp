@@ -959,6 +959,23 @@ TEST_CASE("hostile: random syscalls from threads sharing cspaces and vspaces", "
     CHECK(total >= 5000);
 }
 
+TEST_CASE("hostile: random syscalls under tight host limits (NOMEM from the machine)", "[hostile][limits]") {
+    uint64_t total = 0;
+    for (uint64_t seed : seeds(0x11A10000)) {
+        INFO("seed " << seed);
+        Hostile h(seed, seed % 2 == 0);
+        // After the World has reset the fake: the machine admits only a few
+        // more vspaces and tasks, and a handful of pages per vspace, so the
+        // refusal paths run often; the checker runs after every call.
+        fake_arch().object_limit[HELIOS_CT_VSPACE] = 8;
+        fake_arch().object_limit[HELIOS_CT_TASK] = 12;
+        fake_arch().mapping_limit = 24;
+        h.run(steps() / 2);
+        total += h.syscalls();
+    }
+    CHECK(total >= 2500);
+}
+
 // Directed: what the random runs found, kept as fixed regressions.
 
 // A task polling an object lost its cspace (destroyed under it, the task kept

@@ -22,6 +22,9 @@ void FakeArch::reset(size_t bytes) {
     trace.clear();
     destroyed_tasks.clear();
     exits.clear();
+    object_limit.clear();
+    mapping_limit = ~0ull;
+    limits_suspended = false;
 }
 
 }  // namespace helios::test
@@ -39,6 +42,16 @@ void map_page(VSpace& vspace, uint64_t vaddr, uint64_t phys, unsigned flags) {
 void unmap_page(VSpace& vspace, uint64_t vaddr) { fake_arch().mappings[vspace.id()].erase(vaddr); }
 
 void vspace_created(VSpace&) {}
+
+bool admit_object(unsigned type, uint64_t live) {
+    if (fake_arch().limits_suspended) return true;
+    auto it = fake_arch().object_limit.find(type);
+    return it == fake_arch().object_limit.end() || live < it->second;
+}
+
+bool admit_mapping(VSpace&, uint64_t mapped) {
+    return fake_arch().limits_suspended || mapped < fake_arch().mapping_limit;
+}
 
 void vspace_destroyed(VSpace& vspace) {
     fake_arch().calls.push_back("vspace_destroyed " + std::to_string(vspace.id()));

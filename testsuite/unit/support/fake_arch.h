@@ -30,6 +30,12 @@ struct FakeArch {
     std::vector<uint32_t> destroyed_tasks;
     std::vector<std::pair<uint32_t, uint64_t>> exits;
     bool record_trace = true;
+    // Host limits the fake enforces (arch::admit_*): live objects of a type,
+    // pages mapped per vspace. Unset: no limit.
+    std::map<unsigned, uint64_t> object_limit;
+    uint64_t mapping_limit = ~0ull;
+    // Set while the World builds processes itself (like boot, not a guest request).
+    bool limits_suspended = false;
 
     void reset(size_t bytes);
 };

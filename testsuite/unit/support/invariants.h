@@ -264,6 +264,14 @@ private:
                     base_frames_ + frames);
         if (k_.stats.objects_live != objects_.size())
             problem("stats.objects_live ", k_.stats.objects_live, " but ", objects_.size(), " objects reachable");
+        // The per-type counts the host limits are checked against (arch::admit_object).
+        uint64_t by_type[HELIOS_CTYPE_COUNT] = {};
+        for (Object* o : objects_)
+            if (o->type() < HELIOS_CTYPE_COUNT) by_type[o->type()]++;
+        for (unsigned t = 0; t < HELIOS_CTYPE_COUNT; ++t)
+            if (k_.stats.live_by_type[t] != by_type[t])
+                problem("stats.live_by_type[", t, "] is ", k_.stats.live_by_type[t], " but ", by_type[t],
+                        " objects of that type are reachable");
     }
 
     // ---- capabilities: every slot <-> its object's cap list -----------------

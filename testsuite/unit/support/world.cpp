@@ -15,12 +15,21 @@ World::World(uint64_t bytes) {
 
 World::~World() = default;
 
+// The World builds processes from kernel objects directly, as boot does:
+// the machine's host limits (fake_arch().object_limit) are for guests.
+struct LimitsSuspended {
+    bool was = fake_arch().limits_suspended;
+    LimitsSuspended() { fake_arch().limits_suspended = true; }
+    ~LimitsSuspended() { fake_arch().limits_suspended = was; }
+};
+
 static Object* must(Result<Object*> r) {
     REQUIRE(r.ok());
     return *r;
 }
 
 void World::ensure_tables(Proc& p, uint64_t vaddr) {
+    LimitsSuspended suspended;
     const CapType types[] = {HELIOS_CT_PDPT, HELIOS_CT_PD, HELIOS_CT_PT};
     for (CapType type : types) {
         auto* table = static_cast<PageTable*>(must(k.create_object(*root, type, 0)));
@@ -34,11 +43,13 @@ void World::ensure_tables(Proc& p, uint64_t vaddr) {
 }
 
 void World::map_new_page(Proc& p, uint64_t vaddr) {
+    LimitsSuspended suspended;
     auto* page = static_cast<Page*>(must(k.create_object(*root, HELIOS_CT_PAGE, 0)));
     REQUIRE(k.paging.map_page(*p.vspace, *page, vaddr, HELIOS_MAP_WRITE, nullptr).ok());
 }
 
 Proc World::spawn(unsigned radix, uint64_t quota) {
+    LimitsSuspended suspended;
     Proc p;
     p.cspace = static_cast<CSpace*>(must(k.create_object(*root, HELIOS_CT_CSPACE, radix)));
     p.vspace = static_cast<VSpace*>(must(k.create_object(*root, HELIOS_CT_VSPACE, 0)));
@@ -62,6 +73,7 @@ Proc World::spawn(unsigned radix, uint64_t quota) {
 }
 
 Proc World::thread(Proc& p, uint64_t ipcbuf, helios_caddr_t* task_cap) {
+    LimitsSuspended suspended;
     Proc t = p;
     t.task = static_cast<Task*>(must(k.create_object(*root, HELIOS_CT_TASK, 0)));
     auto slot = p.cspace->empty(HELIOS_CADDR_UNDEF);
