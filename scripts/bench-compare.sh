@@ -37,6 +37,9 @@ scripts/run-qemu.sh --build-only --image "$image" >/dev/null
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# Run logs go to a private directory (kept for a failed run's message).
+logdir=$(mktemp -d "${TMPDIR:-/tmp}/bench-compare.XXXXXX")
+
 # median of the arguments
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR + 1) / 2)]}'; }
 
@@ -47,11 +50,11 @@ time_runs() {
   for ((i = 0; i < runs; i++)); do
     t0=$(now_ms)
     set +e
-    "$@" </dev/null >"/tmp/bench-compare.$name.log" 2>&1
+    "$@" </dev/null >"$logdir/$name.log" 2>&1
     rc=$?
     set -e
     if [ "$rc" != 0 ]; then
-      echo "bench-compare: $name run failed with status $rc (see /tmp/bench-compare.$name.log)" >&2
+      echo "bench-compare: $name run failed with status $rc (see $logdir/$name.log)" >&2
       echo failed; return
     fi
     times+=($(($(now_ms) - t0)))

@@ -1,5 +1,7 @@
 // helios-sim: run the Helios OS's user programs on the hosted kernel core.
 #include "sim/gdb/stub.h"
+#include "sim/machine/host_memory.h"
+#include "sim/machine/input_file.h"
 #include "sim/machine/machine.h"
 #include "sim/ptrace/cpu_pin.h"
 #include "sim/replay/injection.h"
@@ -12,8 +14,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 
 #ifndef HELIOS_DEFAULT_IMAGE
@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
     std::string image = HELIOS_DEFAULT_IMAGE;
     std::string mem = "128M";
     std::string log_level = "warn";
+    std::string trace_limit = "1G";
+    std::string image_limit = "1G";
     bool no_pin = false;
     run->add_option("--image", image, "initramfs tar whose entry 'init' is the first program")
         ->capture_default_str();
@@ -67,14 +69,31 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--mem", mem, "physical memory size (bytes, or with K/M/G)")->capture_default_str();
     run->add_option("--trace", config.trace_path, "write the kernel event trace to FILE (docs/trace-format.md)");
+    run->add_option("--trace-limit", trace_limit,
+                    "stop writing the trace and the recording after SIZE bytes each (K/M/G; 0: no limit)")
+        ->capture_default_str();
+    run->add_option("--image-limit", image_limit, "refuse an image larger than SIZE bytes (K/M/G)")
+        ->capture_default_str();
     run->add_option("--log", log_level, "log level: trace, debug, info, warn, error, off")->capture_default_str();
     run->add_option("--timeout", config.timeout_seconds, "stop after SECONDS of wall time (exit 124)");
     run->add_flag("--free-running", config.free_running, "also preempt on wall-clock time (not deterministic)");
     run->add_option("--cmdline", config.cmdline, "kernel command line passed to init in bootinfo");
+    run->add_option("--max-address-spaces", config.max_address_spaces,
+                    "live vspaces (each a host process) before creating one more fails with NOMEM")
+        ->capture_default_str();
+    run->add_option("--max-tasks", config.max_tasks, "live tasks (each a host thread) before one more fails with NOMEM")
+        ->capture_default_str();
+    run->add_option("--max-mappings", config.max_mappings,
+                    "pages mapped per vspace (host mappings) before one more fails with NOMEM")
+        ->capture_default_str();
     run->add_flag("--no-pin", no_pin, "do not pin the simulator and its husks to one CPU");
     helios::sim::GdbStubOptions gdb;
-    run->add_option("--gdb", gdb.listen, "serve the GDB remote protocol on HOST:PORT, PORT or unix:PATH");
+    run->add_option("--gdb", gdb.listen,
+                    "serve the GDB remote protocol on PORT (127.0.0.1), HOST:PORT or unix:PATH");
     run->add_flag("--gdb-wait", gdb.wait, "with --gdb: stop before init's first instruction until gdb attaches");
+    run->add_option("--gdb-idle", gdb.idle_seconds,
+                    "with --gdb: drop a client that sends no packet within SECONDS of connecting (0: never)")
+        ->capture_default_str();
     std::vector<std::string> injects;
     run->add_option("--record", config.record_path, "record a scenario to FILE (docs/scenarios.md)");
     run->add_option("--inject", injects,
@@ -90,11 +109,19 @@ int main(int argc, char** argv) {
     replay->add_option("--com1", config.com1, "where COM1 output goes (input comes from the scenario)");
     replay->add_option("--com2", config.com2, "where COM2 output goes");
     replay->add_option("--trace", config.trace_path, "also write the replay's trace to FILE");
+    replay->add_option("--trace-limit", trace_limit, "stop writing the trace after SIZE bytes (K/M/G; 0: no limit)")
+        ->capture_default_str();
+    replay->add_option("--image-limit", image_limit, "refuse an image larger than SIZE bytes (K/M/G)")
+        ->capture_default_str();
     replay->add_option("--log", log_level, "log level")->capture_default_str();
     replay->add_option("--timeout", config.timeout_seconds, "stop after SECONDS of wall time (exit 124)");
     replay->add_flag("--no-pin", no_pin, "do not pin to one CPU");
-    replay->add_option("--gdb", gdb.listen, "serve the GDB remote protocol on HOST:PORT, PORT or unix:PATH");
+    replay->add_option("--gdb", gdb.listen,
+                       "serve the GDB remote protocol on PORT (127.0.0.1), HOST:PORT or unix:PATH");
     replay->add_flag("--gdb-wait", gdb.wait, "with --gdb: stop before init's first instruction until gdb attaches");
+    replay->add_option("--gdb-idle", gdb.idle_seconds,
+                       "with --gdb: drop a client that sends no packet within SECONDS of connecting (0: never)")
+        ->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -110,6 +137,22 @@ int main(int argc, char** argv) {
     spdlog::set_level(level);
     if (run->parsed() && !parse_size(mem, config.memory_bytes)) {
         fmt::print(stderr, "helios-sim: --mem: cannot parse '{}' (examples: 64M, 1G, 134217728)\n", mem);
+        return kExitUsage;
+    }
+    if (run->parsed()) {
+        if (helios::sim::Status ok = helios::sim::check_guest_memory(config.memory_bytes, "--mem"); !ok) {
+            fmt::print(stderr, "helios-sim: {}\n", ok.message());
+            return kExitUsage;
+        }
+    }
+    if (!parse_size(trace_limit, config.trace_limit_bytes)) {
+        fmt::print(stderr, "helios-sim: --trace-limit: cannot parse '{}' (examples: 64M, 1G, 0 for none)\n",
+                   trace_limit);
+        return kExitUsage;
+    }
+    uint64_t max_image = helios::sim::kMaxImageBytes;
+    if (!parse_size(image_limit, max_image) || max_image == 0) {
+        fmt::print(stderr, "helios-sim: --image-limit: cannot parse '{}' (examples: 64M, 1G)\n", image_limit);
         return kExitUsage;
     }
     if (image.empty()) {
@@ -141,7 +184,19 @@ int main(int argc, char** argv) {
             image = p.string();
         }
         if (replay->count("--com1") == 0) config.com1 = "none";
+        if (helios::sim::Status ok = helios::sim::check_guest_memory(scenario->memory_bytes,
+                                                                     "scenario config mem=");
+            !ok) {
+            fmt::print(stderr, "helios-sim: {}: {}\n", scenario_path, ok.message());
+            return kExitBadImage;
+        }
         config.memory_bytes = scenario->memory_bytes;
+        if (scenario->limits) {
+            // The limits decide where a guest's requests get NOMEM: replay with the recorded ones.
+            config.max_address_spaces = scenario->limits->address_spaces;
+            config.max_tasks = scenario->limits->tasks;
+            config.max_mappings = scenario->limits->mappings;
+        }
         config.cmdline = scenario->cmdline;
         config.replay = &*scenario;
         if (!scenario->complete && !scenario->events.empty())
@@ -157,12 +212,12 @@ int main(int argc, char** argv) {
         if (!ec && !rel.empty() && rel.native().rfind("..", 0) != 0) config.image_path = rel.string();
         else config.image_path = std::filesystem::absolute(image, ec).string();
     }
-    std::ifstream in(image, std::ios::binary);
-    if (!in) {
-        fmt::print(stderr, "helios-sim: cannot open image '{}': {}\n", image, std::strerror(errno));
+    auto loaded = helios::sim::read_input_file(image, max_image, "image");
+    if (!loaded) {
+        fmt::print(stderr, "helios-sim: {}\n", loaded.message());
         return kExitBadImage;
     }
-    std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<uint8_t> bytes = std::move(*loaded);
     if (scenario && helios::sim::image_hash(bytes) != scenario->image_hash) {
         if (!force) {
             fmt::print(stderr,
@@ -175,6 +230,10 @@ int main(int argc, char** argv) {
     }
 
     std::unique_ptr<helios::sim::GdbStub> stub;
+    if (!(gdb.idle_seconds >= 0)) {
+        fmt::print(stderr, "helios-sim: --gdb-idle must be 0 or more seconds\n");
+        return kExitUsage;
+    }
     if (gdb.wait && gdb.listen.empty()) {
         fmt::print(stderr, "helios-sim: --gdb-wait needs --gdb HOST:PORT or --gdb unix:PATH\n");
         return kExitUsage;
@@ -188,6 +247,9 @@ int main(int argc, char** argv) {
         }
         stub = std::move(*created);
         fmt::print(stderr, "helios-sim: gdb stub listening on {}\n", stub->address());
+        if (stub->reachable_from_network())
+            fmt::print(stderr, "helios-sim: warning: the gdb stub on {} is reachable from the network; whoever "
+                               "connects can read and write guest memory and end the run\n", stub->address());
     }
 
     // Tracer and tracees on one CPU: a cross-CPU wake-up costs more than the trap.

@@ -34,47 +34,31 @@ int UniqueFd::release()
     return fd;
 }
 
-namespace {
+SigpipeGuard::SigpipeGuard()
+{
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask_);
+}
 
-// Blocks SIGPIPE for this thread while alive; a SIGPIPE raised meanwhile is
-// consumed instead of killing the process. write() on pipes and terminals
-// has no MSG_NOSIGNAL, and a process-wide SIG_IGN is the simulator's call,
-// not a device's.
-class SigpipeGuard {
-public:
-    SigpipeGuard()
-    {
+SigpipeGuard::~SigpipeGuard()
+{
+    if (!was_pending_) {
         sigset_t pipe_set;
         sigemptyset(&pipe_set);
         sigaddset(&pipe_set, SIGPIPE);
-        sigset_t pending;
-        sigpending(&pending);
-        was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-        pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask_);
-    }
-    ~SigpipeGuard()
-    {
-        if (!was_pending_) {
-            sigset_t pipe_set;
-            sigemptyset(&pipe_set);
-            sigaddset(&pipe_set, SIGPIPE);
-            const timespec zero{};
-            const int saved = errno;
-            while (sigtimedwait(&pipe_set, nullptr, &zero) == -1 && errno == EINTR) {
-            }
-            errno = saved;
+        const timespec zero{};
+        const int saved = errno;
+        while (sigtimedwait(&pipe_set, nullptr, &zero) == -1 && errno == EINTR) {
         }
-        pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+        errno = saved;
     }
-    SigpipeGuard(const SigpipeGuard&) = delete;
-    SigpipeGuard& operator=(const SigpipeGuard&) = delete;
-
-private:
-    sigset_t old_mask_{};
-    bool was_pending_ = false;
-};
-
-}  // namespace
+    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+}
 
 bool write_all(int fd, const uint8_t* data, size_t len)
 {

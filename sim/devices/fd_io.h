@@ -2,6 +2,7 @@
 #ifndef HELIOS_SIM_DEVICES_FD_IO_H
 #define HELIOS_SIM_DEVICES_FD_IO_H
 
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -28,6 +29,22 @@ public:
 
 private:
     int fd_ = -1;
+};
+
+// Blocks SIGPIPE for this thread while alive; a SIGPIPE raised meanwhile is
+// consumed instead of killing the process. write() on pipes and terminals
+// has no MSG_NOSIGNAL, and a process-wide SIG_IGN is the simulator's call,
+// not a device's.
+class SigpipeGuard {
+public:
+    SigpipeGuard();
+    ~SigpipeGuard();
+    SigpipeGuard(const SigpipeGuard&) = delete;
+    SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+private:
+    sigset_t old_mask_{};
+    bool was_pending_ = false;
 };
 
 // Writes all `len` bytes to `fd` (a file, pipe or terminal), retrying on

@@ -14,17 +14,23 @@
 namespace helios::sim {
 
 FileBackend::FileBackend(std::string path, std::string input, int out_fd)
-    : path_(std::move(path)), input_(std::move(input)), out_fd_(out_fd)
+    : path_(std::move(path)), input_(std::move(input)), out_(out_fd, "file:" + path_)
 {
 }
 
 std::unique_ptr<FileBackend> FileBackend::open(const std::string& path, std::string& error,
                                                int out_fd)
 {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK for the open only: a FIFO without a writer must not hang
+    // the simulator at start-up (it then reads as empty input).
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
     if (!fd.valid()) {
         error = fmt::format("cannot open UART input file '{}': {}", path, errno_text(errno));
         return nullptr;
+    }
+    const int flags = ::fcntl(fd.get(), F_GETFL);
+    if (flags >= 0) {
+        (void)::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
     }
     std::string input;
     char chunk[65536];
@@ -52,14 +58,7 @@ std::unique_ptr<FileBackend> FileBackend::open(const std::string& path, std::str
 
 void FileBackend::write(const uint8_t* data, size_t len)
 {
-    if (out_broken_) {
-        return;
-    }
-    if (!write_all(out_fd_, data, len)) {
-        // Output has nowhere to go (stdout closed): say so once, go on.
-        out_broken_ = true;
-        device_log().warn("file:{}: output dropped from now on: {}", path_, errno_text(errno));
-    }
+    out_.write(data, len);
 }
 
 size_t FileBackend::read(uint8_t* buf, size_t max)

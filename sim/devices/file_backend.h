@@ -7,13 +7,15 @@
 #include <unistd.h>
 
 #include "sim/devices/char_backend.h"
+#include "sim/devices/output_sink.h"
 
 namespace helios::sim {
 
 // The whole file is read when the backend is opened, so later changes to it
 // do not matter and read() never touches the system: every call returns
 // min(max, remaining) bytes, whatever the wall clock says. Scripted runs
-// and tests are therefore reproducible. Output goes to `out_fd` (stdout).
+// and tests are therefore reproducible. Output goes to `out_fd` (stdout)
+// through an OutputSink, so it never blocks the run (output_sink.h).
 class FileBackend final : public CharBackend {
 public:
     // Larger inputs are refused: a typo such as file:/dev/zero must not eat
@@ -30,6 +32,8 @@ public:
     int poll_fd() const override { return -1; }
     std::string describe() const override;
     bool has_buffered_input() const override { return pos_ < input_.size(); }
+    bool has_pending_output() const override { return out_.has_pending(); }
+    void service() override { out_.service(); }
 
     // Input bytes not yet read.
     size_t remaining() const { return input_.size() - pos_; }
@@ -40,8 +44,7 @@ private:
     std::string path_;
     std::string input_;
     size_t pos_ = 0;
-    int out_fd_;
-    bool out_broken_ = false;
+    OutputSink out_;
 };
 
 }  // namespace helios::sim

@@ -72,7 +72,7 @@ void restore_stdio_terminal() noexcept
     }
 }
 
-StdioBackend::StdioBackend(int in_fd, int out_fd) : in_fd_(in_fd), out_fd_(out_fd)
+StdioBackend::StdioBackend(int in_fd, int out_fd) : in_fd_(in_fd), out_fd_(out_fd), out_(out_fd, "stdio: stdout")
 {
     // Only one terminal can be raw at a time; a second stdio backend on the
     // same terminal (COM1 and COM2 both on stdio) shares the first's mode.
@@ -113,13 +113,7 @@ StdioBackend::~StdioBackend()
 
 void StdioBackend::write(const uint8_t* data, size_t len)
 {
-    if (out_broken_) {
-        return;
-    }
-    if (!write_all(out_fd_, data, len)) {
-        out_broken_ = true;
-        device_log().warn("stdio: output dropped from now on: {}", errno_text(errno));
-    }
+    out_.write(data, len);
 }
 
 size_t StdioBackend::read(uint8_t* buf, size_t max)

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "sim/devices/char_backend.h"
+#include "sim/devices/output_sink.h"
 
 namespace helios::sim {
 
@@ -24,7 +25,9 @@ namespace helios::sim {
 // The fds are never made non-blocking (stdin and stdout usually share one
 // open terminal, and O_NONBLOCK would leak to stdout and to the shell);
 // read() polls with a zero timeout instead. At end of input (a pipe or file
-// closed) poll_fd() becomes -1.
+// closed) poll_fd() becomes -1. Output goes through an OutputSink: it never
+// blocks the run (a stdout pipe nobody reads cannot stall it or --timeout);
+// see output_sink.h for what happens to output nobody takes.
 class StdioBackend final : public CharBackend {
 public:
     explicit StdioBackend(int in_fd = STDIN_FILENO, int out_fd = STDOUT_FILENO);
@@ -34,6 +37,8 @@ public:
     size_t read(uint8_t* buf, size_t max) override;
     int poll_fd() const override { return eof_ ? -1 : in_fd_; }
     std::string describe() const override;
+    bool has_pending_output() const override { return out_.has_pending(); }
+    void service() override { out_.service(); }
 
     // This backend put in_fd into raw mode (and will restore it).
     bool raw_mode() const { return owns_terminal_; }
@@ -43,7 +48,7 @@ private:
     int out_fd_;
     bool owns_terminal_ = false;
     bool eof_ = false;
-    bool out_broken_ = false;
+    OutputSink out_;
 };
 
 // Restores the terminal that a StdioBackend put into raw mode, if any.

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,57 +15,181 @@
 
 namespace helios::sim {
 
-UnixSocketBackend::UnixSocketBackend(UniqueFd listener, std::string path)
-    : listener_(std::move(listener)), path_(std::move(path))
+namespace {
+
+// What connecting to an existing socket file says about it.
+enum class Probe : uint8_t { Answered, Stale, Unknown };
+
+Probe probe_socket(const sockaddr_un& addr, int& err)
 {
+    // Non-blocking, so a listener whose backlog is full (EAGAIN) cannot
+    // stall the simulator's start: it answered all the same.
+    UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!s.valid()) {
+        err = errno;
+        return Probe::Unknown;
+    }
+    if (::connect(s.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+        return Probe::Answered;
+    }
+    err = errno;
+    switch (err) {
+    case EAGAIN:
+    case EINPROGRESS:
+    case EPROTOTYPE:  // bound by a live socket of another type
+        return Probe::Answered;
+    case ECONNREFUSED:  // the file outlived the process that bound it
+        return Probe::Stale;
+    default:
+        return Probe::Unknown;
+    }
 }
 
-std::unique_ptr<UnixSocketBackend> UnixSocketBackend::open(const std::string& path,
-                                                           std::string& error)
+bool same_file(const struct stat& a, const struct stat& b)
+{
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+}  // namespace
+
+std::optional<UnixListener> UnixListener::open(const std::string& path, int backlog, bool nonblocking,
+                                               std::string& error)
 {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (path.empty() || path.size() >= sizeof addr.sun_path) {
         error = fmt::format("unix socket path '{}' must have 1 to {} characters", path,
                             sizeof addr.sun_path - 1);
-        return nullptr;
+        return std::nullopt;
     }
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
 
-    struct stat st{};
-    if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) {
-            error = fmt::format("cannot listen on '{}': it exists and is not a socket", path);
-            return nullptr;
+    struct stat found{};
+    if (::lstat(path.c_str(), &found) == 0) {
+        if (S_ISLNK(found.st_mode)) {
+            error = fmt::format("cannot listen on '{}': it is a symbolic link, which is never followed "
+                                "(remove it or choose another path)", path);
+            return std::nullopt;
         }
-        // A socket file outlives its listener; one left by an earlier run
-        // would make bind() fail with EADDRINUSE.
-        ::unlink(path.c_str());
+        if (!S_ISSOCK(found.st_mode)) {
+            error = fmt::format("cannot listen on '{}': it exists and is not a socket", path);
+            return std::nullopt;
+        }
+        int err = 0;
+        switch (probe_socket(addr, err)) {
+        case Probe::Answered:
+            error = fmt::format("cannot listen on '{}': another process is listening on {}", path, path);
+            return std::nullopt;
+        case Probe::Unknown:
+            error = fmt::format("cannot listen on '{}': a socket is there and connecting to it to see "
+                                "whether it is in use failed: {}", path, errno_text(err));
+            return std::nullopt;
+        case Probe::Stale: {
+            // Remove the dead socket only if it is still the file we probed.
+            struct stat again{};
+            if (::lstat(path.c_str(), &again) == 0 && same_file(found, again) &&
+                ::unlink(path.c_str()) != 0 && errno != ENOENT) {
+                error = fmt::format("cannot remove the stale socket '{}': {}", path, errno_text(errno));
+                return std::nullopt;
+            }
+            break;
+        }
+        }
+    } else if (errno != ENOENT) {
+        error = fmt::format("cannot listen on '{}': {}", path, errno_text(errno));
+        return std::nullopt;
     }
 
-    UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (!listener.valid()) {
+    const int flags = SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0);
+    UniqueFd fd(::socket(AF_UNIX, flags, 0));
+    if (!fd.valid()) {
         error = fmt::format("cannot create a unix socket: {}", errno_text(errno));
-        return nullptr;
+        return std::nullopt;
     }
-    if (::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-        error = fmt::format("cannot bind unix socket '{}': {}", path, errno_text(errno));
-        return nullptr;
+    // The file's mode decides who may connect; bind() takes it from the
+    // umask, and no file can be made private after the fact without a race.
+    const mode_t old_mask = ::umask(0077);
+    const int bound = ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    const int bind_errno = errno;
+    ::umask(old_mask);
+    if (bound != 0) {
+        // bind() never follows a symlink or replaces a file: EADDRINUSE
+        // means something appeared at PATH since it was checked.
+        error = fmt::format("cannot bind unix socket '{}': {}", path, errno_text(bind_errno));
+        return std::nullopt;
     }
-    if (::listen(listener.get(), 4) != 0) {
+    struct stat mine{};
+    if (::lstat(path.c_str(), &mine) != 0 || !S_ISSOCK(mine.st_mode)) {
+        error = fmt::format("unix socket '{}' vanished right after bind", path);
+        return std::nullopt;
+    }
+    UnixListener listener(std::move(fd), path, mine.st_dev, mine.st_ino);
+    if (::listen(listener.fd(), backlog) != 0) {
         error = fmt::format("cannot listen on unix socket '{}': {}", path, errno_text(errno));
-        ::unlink(path.c_str());
+        return std::nullopt;  // the destructor removes the file
+    }
+    return listener;
+}
+
+UnixListener::UnixListener(UniqueFd fd, std::string path, dev_t dev, ino_t ino)
+    : fd_(std::move(fd)), path_(std::move(path)), dev_(dev), ino_(ino)
+{
+}
+
+UnixListener::UnixListener(UnixListener&& other) noexcept
+    : fd_(std::move(other.fd_)), path_(std::exchange(other.path_, {})), dev_(other.dev_), ino_(other.ino_)
+{
+}
+
+UnixListener& UnixListener::operator=(UnixListener&& other) noexcept
+{
+    if (this != &other) {
+        remove_if_ours();
+        fd_ = std::move(other.fd_);
+        path_ = std::exchange(other.path_, {});
+        dev_ = other.dev_;
+        ino_ = other.ino_;
+    }
+    return *this;
+}
+
+UnixListener::~UnixListener()
+{
+    remove_if_ours();
+}
+
+void UnixListener::remove_if_ours()
+{
+    fd_.reset();
+    if (path_.empty()) {
+        return;
+    }
+    struct stat st{};
+    if (::lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_dev == dev_ && st.st_ino == ino_) {
+        ::unlink(path_.c_str());
+    }
+    path_.clear();
+}
+
+UnixSocketBackend::UnixSocketBackend(UnixListener listener)
+    : listener_(std::move(listener))
+{
+}
+
+std::unique_ptr<UnixSocketBackend> UnixSocketBackend::open(const std::string& path,
+                                                           std::string& error)
+{
+    auto listener = UnixListener::open(path, 4, true, error);
+    if (!listener) {
         return nullptr;
     }
     device_log().info("unix:{}: waiting for a client", path);
-    return std::unique_ptr<UnixSocketBackend>(new UnixSocketBackend(std::move(listener), path));
+    return std::unique_ptr<UnixSocketBackend>(new UnixSocketBackend(std::move(*listener)));
 }
 
 UnixSocketBackend::~UnixSocketBackend()
 {
     client_.reset();
-    listener_.reset();
-    ::unlink(path_.c_str());
 }
 
 void UnixSocketBackend::try_accept()
@@ -73,10 +198,10 @@ void UnixSocketBackend::try_accept()
         return;
     }
     for (;;) {
-        const int fd = ::accept4(listener_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             client_.reset(fd);
-            device_log().info("unix:{}: client connected", path_);
+            device_log().info("unix:{}: client connected", path());
             return;
         }
         if (errno == EINTR || errno == ECONNABORTED) {
@@ -84,7 +209,7 @@ void UnixSocketBackend::try_accept()
         }
         if (errno != EAGAIN && errno != EWOULDBLOCK) {
             // EMFILE and the like: try again at the next service().
-            device_log().warn("unix:{}: accept: {}", path_, errno_text(errno));
+            device_log().warn("unix:{}: accept: {}", path(), errno_text(errno));
         }
         return;
     }
@@ -92,7 +217,7 @@ void UnixSocketBackend::try_accept()
 
 void UnixSocketBackend::drop_client(const char* why)
 {
-    device_log().info("unix:{}: client {}", path_, why);
+    device_log().info("unix:{}: client {}", path(), why);
     client_.reset();
 }
 
@@ -151,7 +276,7 @@ size_t UnixSocketBackend::read(uint8_t* buf, size_t max)
 
 std::string UnixSocketBackend::describe() const
 {
-    return fmt::format("unix:{} ({})", path_,
+    return fmt::format("unix:{} ({})", path(),
                        client_.valid() ? "client connected" : "waiting for a client");
 }
 

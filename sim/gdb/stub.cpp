@@ -1,10 +1,8 @@
 // GdbStub: the machine side of the GDB remote stub (stops, threads, registers, memory, breakpoints, watchpoints).
 #include "sim/gdb/stub.h"
 
-#include <dirent.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -20,6 +18,7 @@
 
 #include "core/kernel.h"
 #include "lib/tar.h"
+#include "sim/gdb/gdb_log.h"
 #include "sim/machine/machine.h"
 #include "sim/ptrace/guest_regs.h"
 #include "sim/ptrace/husk_process.h"
@@ -37,8 +36,7 @@ namespace {
 constexpr uint8_t kInt3 = 0xCC;
 
 spdlog::logger& log() {
-    if (auto l = spdlog::get("gdb")) return *l;
-    return *spdlog::stderr_color_mt("gdb");
+    return gdb::log();
 }
 
 // Linux signal number -> gdb's wire numbering (they differ for SIGBUS).
@@ -86,26 +84,6 @@ uint64_t dr7_len_bits(uint64_t len) {
     }
 }
 
-// Directories of extracted executables left by simulators that were killed
-// (SIGKILL skips the destructor): removed when their process is gone.
-void remove_stale_exec_dirs(const std::string& base) {
-    DIR* d = ::opendir(base.c_str());
-    if (!d) return;
-    while (dirent* e = ::readdir(d)) {
-        int pid = 0;
-        if (std::sscanf(e->d_name, "helios-sim-gdb-%d", &pid) != 1 || pid <= 0) continue;
-        if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
-        std::string dir = base + "/" + e->d_name;
-        if (DIR* sub = ::opendir(dir.c_str())) {
-            while (dirent* f = ::readdir(sub))
-                if (f->d_name[0] != '.') ::unlink((dir + "/" + f->d_name).c_str());
-            ::closedir(sub);
-        }
-        ::rmdir(dir.c_str());
-    }
-    ::closedir(d);
-}
-
 }  // namespace
 
 Result<std::unique_ptr<GdbStub>> GdbStub::create(const GdbStubOptions& options) {
@@ -113,13 +91,14 @@ Result<std::unique_ptr<GdbStub>> GdbStub::create(const GdbStubOptions& options) 
     if (!server) return server.status();
     std::unique_ptr<GdbStub> stub(new GdbStub(options));
     stub->server_ = std::move(*server);
+    // No send to a client that stops reading outlives the run's deadline.
+    GdbStub* self = stub.get();
+    stub->server_->set_give_up([self] { return self->deadline_passed(); });
     return stub;
 }
 
-GdbStub::~GdbStub() {
-    for (auto& [name, path] : exec_paths_) ::unlink(path.c_str());
-    if (!exec_dir_.empty()) ::rmdir(exec_dir_.c_str());
-}
+// The extracted files go with extracted_ (ExtractDir's destructor).
+GdbStub::~GdbStub() = default;
 
 // ---- the connection ------------------------------------------------------------
 
@@ -127,6 +106,8 @@ void GdbStub::new_client() {
     session_ = std::make_unique<gdb::Session>(static_cast<gdb::Target&>(*this), options_.wait);
     running_ = false;
     pending_input_.clear();
+    client_since_ = std::chrono::steady_clock::now();
+    client_spoke_ = false;
     log().info("gdb connected on {}", server_->address());
 }
 
@@ -210,6 +191,28 @@ void GdbStub::apply_resume(const std::vector<gdb::ResumeAction>& actions, Decisi
     }
 }
 
+bool GdbStub::deadline_passed() const {
+    return machine_ && machine_->timed_out();
+}
+
+void GdbStub::end_run_at_deadline() {
+    log().warn("gdb: the run's --timeout passed while the stub waited for gdb; ending the run");
+    if (machine_) machine_->request_exit(124, "timeout: the run's --timeout passed while waiting for gdb");
+}
+
+GdbStub::WaitEnd GdbStub::wait_for_input(std::vector<gdb::InputEvent>& events) {
+    const auto idle = std::chrono::duration<double>(options_.idle_seconds);
+    for (;;) {
+        // Checked between bounded slices: the run's deadline and a silent
+        // client both end the wait within Server::kSliceMs.
+        if (deadline_passed()) return WaitEnd::Deadline;
+        if (!client_spoke_ && options_.idle_seconds > 0 && std::chrono::steady_clock::now() - client_since_ > idle)
+            return WaitEnd::Idle;
+        if (!server_->receive(gdb::Server::kSliceMs, events)) return WaitEnd::Gone;
+        if (!events.empty()) return WaitEnd::Input;
+    }
+}
+
 GdbStub::Decision GdbStub::serve(Task* task, user_regs_struct* regs, const StopReply& stop, bool announce) {
     Decision decision;
     if (!server_->connected() || !session_) {
@@ -237,7 +240,18 @@ GdbStub::Decision GdbStub::serve(Task* task, user_regs_struct* regs, const StopR
     }
     bool done = false;
     while (!done) {
-        if (events.empty() && !server_->receive(-1, events)) {
+        WaitEnd why = events.empty() ? wait_for_input(events) : WaitEnd::Input;
+        if (why == WaitEnd::Idle) {
+            log().warn("gdb: dropped the client on {}: no packet within {} s of connecting (--gdb-idle)",
+                       server_->address(), options_.idle_seconds);
+        }
+        if (why == WaitEnd::Deadline) {
+            end_run_at_deadline();
+            client_gone();
+            decision.how = Decision::How::Killed;
+            break;
+        }
+        if (why != WaitEnd::Input) {
             client_gone();
             decision.how = Decision::How::Detached;
             break;
@@ -261,6 +275,7 @@ GdbStub::Decision GdbStub::serve(Task* task, user_regs_struct* regs, const StopR
                     ok = ok && server_->send_packet("E22");
                     break;
                 case InputKind::Packet: {
+                    client_spoke_ = true;
                     if (!session_->no_ack()) ok = server_->send_raw("+");
                     log().trace("gdb <- {}", e.payload.substr(0, 200));
                     gdb::Outcome out = session_->handle(e.payload);
@@ -318,13 +333,23 @@ bool GdbStub::before_run(Machine& machine, Task& task) {
         if (options_.wait) {
             fmt::print(stderr, "helios-sim: waiting for gdb on {} (stopped before init's first instruction)\n",
                        server_->address());
-            while (!server_->accept(-1)) {
+            // Until a client that speaks the protocol has had the system:
+            // one that connects and stays silent (dropped after --gdb-idle)
+            // or hangs up at once does not count. The run's deadline ends
+            // the wait.
+            for (;;) {
+                if (!server_->accept(-1)) {
+                    end_run_at_deadline();
+                    return false;
+                }
+                new_client();
+                StopReply stop;
+                stop.signal = gdb::kSigTrap;
+                stop.thread = task.id();
+                Decision d = serve(&task, nullptr, stop, false);
+                if (d.how == Decision::How::Killed) return false;  // the run ends (kill or deadline)
+                if (client_spoke_) break;
             }
-            new_client();
-            StopReply stop;
-            stop.signal = gdb::kSigTrap;
-            stop.thread = task.id();
-            (void)serve(&task, nullptr, stop, false);
         }
     }
     bool fresh = false;
@@ -794,22 +819,13 @@ std::string GdbStub::exec_file(uint32_t tid) {
         found = p == program || base == program;
     }
     if (!found) return "";
-    if (exec_dir_.empty()) {
-        const char* tmp = std::getenv("TMPDIR");
-        std::string base = tmp && *tmp ? tmp : "/tmp";
-        remove_stale_exec_dirs(base);
-        std::string dir = fmt::format("{}/helios-sim-gdb-{}", base, ::getpid());
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return "";
-        exec_dir_ = dir;
+    auto written = extracted_.write(program, e.data, e.size);
+    if (!written) {
+        log().warn("gdb: cannot extract '{}' for gdb: {}", program, written.message());
+        return "";
     }
-    std::string file = program;
-    std::replace(file.begin(), file.end(), '/', '_');
-    std::string out_path = exec_dir_ + "/" + file;
-    std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(e.data), static_cast<std::streamsize>(e.size));
-    if (!out) return "";
-    exec_paths_[program] = out_path;
-    return out_path;
+    exec_paths_[program] = *written;
+    return *written;
 }
 
 // ---- breakpoints ---------------------------------------------------------------------

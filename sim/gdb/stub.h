@@ -4,6 +4,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sim/gdb/extract_dir.h"
 #include "sim/gdb/protocol.h"
 #include "sim/gdb/server.h"
 #include "sim/machine/debug_hooks.h"
@@ -27,9 +29,13 @@ namespace helios::sim {
 class HuskProcess;
 
 struct GdbStubOptions {
-    std::string listen;      // --gdb: HOST:PORT, PORT or unix:PATH
+    std::string listen;      // --gdb: PORT, HOST:PORT or unix:PATH (gdb::Server::listen)
     bool wait = false;       // --gdb-wait: stop before init's first instruction until gdb attaches
     std::string image_path;  // the initramfs, for qXfer:exec-file:read
+    // --gdb-idle: a client that has sent no valid packet this many seconds
+    // after connecting is dropped (0: never). Once gdb has spoken, silence
+    // is a person at the prompt and only --timeout bounds it.
+    double idle_seconds = 30;
 };
 
 // Serves the GDB remote protocol for the whole simulated system. Every task
@@ -42,13 +48,20 @@ struct GdbStubOptions {
 // one the selected thread runs when gdb first inserts them; they apply to
 // every address space running that program, including ones created later.
 // A guest fault is shown to gdb first; continuing delivers it to the kernel.
+//
+// Every wait for gdb is bounded: a client that connects and never speaks is
+// dropped after GdbStubOptions::idle_seconds, a second client is refused
+// while one is attached, and the run's --timeout ends any wait (the run
+// then ends with exit 124, as without a debugger).
 class GdbStub final : public DebugHooks, private gdb::Target {
 public:
     static Result<std::unique_ptr<GdbStub>> create(const GdbStubOptions& options);
     ~GdbStub() override;
 
-    // Where gdb connects: "localhost:PORT" or "unix:PATH".
+    // Where gdb connects, as really bound: "127.0.0.1:PORT", "[::1]:PORT" or "unix:PATH".
     const std::string& address() const { return server_->address(); }
+    // True when the stub listens on a non-loopback address (see gdb::Server).
+    bool reachable_from_network() const { return server_->reachable_from_network(); }
 
     bool before_run(Machine& machine, Task& task) override;
     bool on_stop(Machine& machine, Task& task, const StopEvent& event, user_regs_struct& regs) override;
@@ -98,6 +111,13 @@ private:
     // Accepts a client / notices ^C and a vanished client while the guest runs.
     // Returns true when gdb asked to stop (interrupt or a new connection).
     bool poll_client(bool force, bool& fresh);
+    // Why a wait for gdb's next input ended.
+    enum class WaitEnd : uint8_t { Input, Gone, Idle, Deadline };
+    // Waits for input while the system stands still, in bounded slices.
+    WaitEnd wait_for_input(std::vector<gdb::InputEvent>& events);
+    bool deadline_passed() const;
+    // Ends the run with the timeout's status because gdb held it past --timeout.
+    void end_run_at_deadline();
     // Serves gdb while the system stands still, until gdb resumes it.
     Decision serve(Task* task, user_regs_struct* regs, const gdb::StopReply& stop, bool announce);
     void apply_resume(const std::vector<gdb::ResumeAction>& actions, Decision& decision);
@@ -188,8 +208,13 @@ private:
     } watch_step_;
     std::unordered_map<pid_t, uint64_t> dr_applied_;  // Linux tid -> generation written to it
 
+    // The current client: when it connected, and whether it has sent a
+    // valid packet yet (the idle bound applies until it has).
+    std::chrono::steady_clock::time_point client_since_{};
+    bool client_spoke_ = false;
+
     // Executables extracted from the image for qXfer:exec-file:read.
-    std::string exec_dir_;
+    gdb::ExtractDir extracted_;
     std::map<std::string, std::string> exec_paths_;
 };
 

@@ -2,8 +2,10 @@
 #include "sim/machine/machine.h"
 
 #include "sim/devices/stdio_backend.h"
+#include "sim/machine/host_memory.h"
 #include "sim/ptrace/guest_regs.h"
 #include "sim/ptrace/insn_decode.h"
+#include "sim/ptrace/virtual_cpu.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +27,10 @@ Machine* g_machine = nullptr;
 // The top of simulated RAM is a device-memory window (a stand-in for MMIO or
 // a framebuffer), handed to init as its DevMem.
 constexpr uint64_t kDevMemPages = 16;
+// A rep string instruction looks at the timeout flag once per this many
+// elements: often enough to stop within a millisecond, rarely enough to cost
+// nothing next to the per-element copy.
+constexpr uint64_t kStringIoCheckEvery = 4096;
 
 }  // namespace
 
@@ -38,10 +44,37 @@ Machine::~Machine() {
     if (g_machine == this) g_machine = nullptr;
 }
 
+Status Machine::fit_limits_to_host() {
+    if (!config_.max_address_spaces || !config_.max_tasks || !config_.max_mappings)
+        return Status::failure("the host-resource limits (--max-address-spaces, --max-tasks, --max-mappings) "
+                               "must be at least 1");
+    // Each mapped page may be its own host mapping, and Linux refuses a
+    // process more than vm.max_map_count of them; keep a margin for the
+    // husk's own. The default fits Linux's default (65530).
+    uint64_t host_max = 0;
+    if (FILE* f = fopen("/proc/sys/vm/max_map_count", "re")) {
+        unsigned long long v = 0;
+        if (fscanf(f, "%llu", &v) == 1) host_max = v;
+        fclose(f);
+    }
+    constexpr uint64_t kMargin = 1024;
+    if (host_max > 0 && config_.max_mappings + kMargin > host_max) {
+        const uint64_t fitted = host_max > 2 * kMargin ? host_max - kMargin : kMargin;
+        fmt::print(stderr,
+                   "helios-sim: warning: --max-mappings lowered from {} to {} (this host's vm.max_map_count is {}); "
+                   "guests may get NOMEM sooner than on other hosts\n",
+                   config_.max_mappings, fitted, host_max);
+        config_.max_mappings = fitted;
+    }
+    return Status::success();
+}
+
 Status Machine::boot(const std::vector<uint8_t>& image) {
-    if (config_.memory_bytes < (4ull << 20) || config_.memory_bytes % HELIOS_PAGE_SIZE)
-        return Status::failure(fmt::format("--mem must be a multiple of 4 KiB and at least 4 MiB (got {})",
-                                           config_.memory_bytes));
+    // main() checks --mem and a scenario's mem= first (to pick the exit
+    // code); this is the same rule for every other caller of boot().
+    if (Status mem_ok = check_guest_memory(config_.memory_bytes, "memory size"); !mem_ok) return mem_ok;
+    if (Status limits_ok = fit_limits_to_host(); !limits_ok) return limits_ok;
+    spdlog::debug("host: {}", host_traps().describe());
     auto mem = PhysicalMemory::create(config_.memory_bytes);
     if (!mem) return mem.status();
     memory_ = std::move(*mem);
@@ -56,7 +89,7 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
     com1_.on_irq_change = [this](bool level) { pic_.set_level(kCom1Irq, level); };
     com2_.on_irq_change = [this](bool level) { pic_.set_level(kCom2Irq, level); };
     if (!config_.trace_path.empty()) {
-        trace_ = TraceWriter::open(config_.trace_path, err);
+        trace_ = TraceWriter::open(config_.trace_path, err, config_.trace_limit_bytes);
         if (!trace_) return Status::failure(err);
     }
 
@@ -71,9 +104,11 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
     std::stable_sort(schedule_.begin(), schedule_.end(),
                      [](const Injection& a, const Injection& b) { return a.vtime < b.vtime; });
     if (!config_.record_path.empty()) {
-        recorder_ = ScenarioWriter::create(config_.record_path, err);
+        recorder_ = ScenarioWriter::create(config_.record_path, err, config_.trace_limit_bytes);
         if (!recorder_) return Status::failure(err);
         recorder_->header(config_.image_path, image_hash(image), image.size(), config_.memory_bytes, config_.cmdline);
+        recorder_->limits({config_.max_address_spaces, config_.max_tasks, config_.max_mappings},
+                          host_traps().describe());
     }
 
     symbols_ = std::make_unique<Symbolizer>(image);
@@ -118,9 +153,13 @@ void Machine::store_regs(const Task& task, user_regs_struct& r) {
 HuskProcess* Machine::husk_for(VSpace& vs) {
     auto it = husks_.find(vs.id());
     if (it != husks_.end()) return it->second.get();
+    if (broken_vspaces_.count(vs.id())) return nullptr;
     auto husk = HuskProcess::spawn(*memory_);
     if (!husk) {
-        fatal_ = "cannot start a husk process: " + husk.message();
+        // The host refused (no more processes, no memory): this address
+        // space cannot run, its tasks fault when scheduled; the run goes on.
+        fmt::print(stderr, "helios-sim: warning: cannot start a husk for vspace {}: {}\n", vs.id(), husk.message());
+        broken_vspaces_.insert(vs.id());
         return nullptr;
     }
     HuskProcess* h = husk->get();
@@ -133,6 +172,7 @@ static int prot_of(unsigned flags) {
 }
 
 void Machine::map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags) {
+    if (vaddr < kUserBottom) return;  // never a host mapping: accesses are emulated (absorb_stop)
     HuskProcess* h = husk_for(vs);
     if (!h) return;
     Status st = h->map(vaddr, phys, HELIOS_PAGE_SIZE, prot_of(flags));
@@ -140,6 +180,7 @@ void Machine::map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags
 }
 
 void Machine::unmap_page(VSpace& vs, uint64_t vaddr) {
+    if (vaddr < kUserBottom) return;
     auto it = husks_.find(vs.id());
     if (it == husks_.end()) return;
     (void)it->second->unmap(vaddr, HELIOS_PAGE_SIZE);
@@ -154,6 +195,17 @@ void Machine::vspace_destroyed(VSpace& vs) {
             ++it;
     }
     husks_.erase(vs.id());
+    broken_vspaces_.erase(vs.id());
+}
+
+bool Machine::admit_object(unsigned type, uint64_t live) const {
+    if (type == HELIOS_CT_VSPACE) return live < config_.max_address_spaces;
+    if (type == HELIOS_CT_TASK) return live < config_.max_tasks;
+    return true;
+}
+
+bool Machine::admit_mapping(VSpace&, uint64_t mapped) const {
+    return mapped < config_.max_mappings;
 }
 
 void Machine::task_destroyed(Task& task) {
@@ -172,7 +224,7 @@ Result<Machine::Thread*> Machine::thread_for(Task& task) {
     auto it = threads_.find(task.id());
     VSpace* vs = task.vspace();
     HuskProcess* h = vs ? husk_for(*vs) : nullptr;
-    if (!h) return Status::failure(fatal_.empty() ? "task without an address space" : fatal_);
+    if (!h) return Status::failure(vs ? "its address space has no husk process" : "task without an address space");
     if (it != threads_.end() && it->second.husk != h) {
         // Reconfigured into another vspace: move to a thread of that husk.
         (void)it->second.husk->kill_thread(it->second.tid);
@@ -226,10 +278,23 @@ void Machine::console_write(const char* text, size_t length) {
 
 void Machine::trace(const arch::TraceEvent& event) {
     if (trace_) trace_->write(clock_.now(), event);
+    if (trace_ && trace_->truncated() && !trace_limit_warned_) {
+        trace_limit_warned_ = true;
+        fmt::print(stderr, "helios-sim: warning: the trace '{}' reached --trace-limit ({} bytes); later events are "
+                           "not written (the run goes on)\n", config_.trace_path, config_.trace_limit_bytes);
+    }
     if (!recorder_ && !config_.replay) return;
     std::string text = TraceWriter::format(clock_.now(), event);
     uint64_t index = event_index_++;
-    if (recorder_) recorder_->event(index, text);
+    if (recorder_) {
+        recorder_->event(index, text);
+        if (recorder_->truncated() && !record_limit_warned_) {
+            record_limit_warned_ = true;
+            fmt::print(stderr, "helios-sim: warning: the recording '{}' reached --trace-limit ({} bytes); it ends "
+                               "here and replays as a cut-off recording (the run goes on)\n", config_.record_path,
+                       config_.trace_limit_bytes);
+        }
+    }
     // A hand-written scenario with no events checks nothing: it only injects.
     const Scenario* sc = config_.replay;
     if (sc && sc->events.empty() && !sc->complete) sc = nullptr;
@@ -421,30 +486,72 @@ bool Machine::handle_port_io(Task& task, Thread& th) {
             port_out(port, io->width, static_cast<uint32_t>(th.regs.rax & mask));
         }
     } else {
-        uint64_t count = io->rep ? th.regs.rcx : 1;
-        int step = (th.regs.eflags & 0x400) ? -static_cast<int>(io->width) : static_cast<int>(io->width);
+        // ins/outs, with or without rep: one trace event for the whole
+        // instruction (a guest must not turn one trap into millions of
+        // lines), carrying the count, the first bytes and a hash of all of
+        // them. A replay of a v1 recording (traced byte by byte) keeps the
+        // old per-element events so the corpus still replays.
+        const bool per_element = config_.replay && config_.replay->version < 2;
+        const uint64_t count = io->rep ? th.regs.rcx : 1;
+        const bool down = th.regs.eflags & 0x400;  // DF
+        const uint64_t step = down ? -static_cast<uint64_t>(io->width) : io->width;
         VSpace& vs = *task.vspace();
-        for (; count; --count) {
+        StringIoDigest digest;
+        uint64_t done = 0;
+        bool faulted = false;
+        for (; done < count; ++done) {
+            // --timeout is a hard bound even inside one instruction: a rep
+            // over hundreds of MB takes seconds. Stop between elements with
+            // rcx/rsi/rdi saying what was done and rip still here, as an
+            // interrupt would leave them, so the instruction could resume.
+            if (done % kStringIoCheckEvery == kStringIoCheckEvery - 1 && timed_out_.load(std::memory_order_relaxed))
+                break;
             uint32_t v = 0;
             if (io->is_in) {
                 v = port_in(port, io->width);
-                trace_io(v);
-                if (!kernel_.copy_to_user(vs, th.regs.rdi, &v, io->width)) break;
+                if (per_element) trace_io(v);
+                if (!kernel_.copy_to_user(vs, th.regs.rdi, &v, io->width)) {
+                    faulted = true;
+                    break;
+                }
                 th.regs.rdi += step;
             } else {
-                if (!kernel_.copy_from_user(vs, th.regs.rsi, &v, io->width)) break;
-                trace_io(v);
+                if (!kernel_.copy_from_user(vs, th.regs.rsi, &v, io->width)) {
+                    faulted = true;
+                    break;
+                }
+                if (per_element) trace_io(v);
                 port_out(port, io->width, v);
                 th.regs.rsi += step;
             }
+            digest.add(v, io->width);
             if (io->rep) th.regs.rcx--;
         }
-        if (count) {
+        if (!per_element && done > 0) {
+            arch::TraceEvent e{};
+            e.kind = arch::TraceKind::PortIo;
+            e.task_id = task.id();
+            e.number = port;
+            e.args[0] = io->is_in;
+            e.args[1] = io->width;
+            e.args[2] = done;
+            e.args[3] = kPortIoString | (down ? kPortIoDown : 0);
+            e.args[4] = digest.head[0];
+            e.args[5] = digest.head[1];
+            e.value = digest.hash;
+            trace(e);
+        }
+        if (faulted) {
             // The memory operand faulted: report it like hardware would.
             load_regs(task, th.regs);
             FaultInfo f{HELIOS_FAULT_PAGE, io->is_in ? th.regs.rdi : th.regs.rsi, th.regs.rip,
                         io->is_in ? HELIOS_ACCESS_WRITE : HELIOS_ACCESS_READ};
             kernel_.enter_fault(task, f);
+            return true;
+        }
+        if (done < count) {
+            // Stopped by the timeout: rip stays at the instruction.
+            load_regs(task, th.regs);
             return true;
         }
     }
@@ -469,7 +576,98 @@ bool Machine::handle_rdtsc(Task& task, Thread& th) {
     return true;
 }
 
+bool Machine::absorb_stop(Task& task, Thread& th, const StopEvent& ev) {
+    if (ev.kind != StopKind::Signal || ev.signo != SIGSEGV || th.regs.cs != kUserCs) return false;
+    if (!emulate_low_page_access(task, th, ev) && !emulate_cpuid(th, ev)) return false;
+    load_regs(task, th.regs);
+    return true;
+}
+
+bool Machine::emulate_low_page_access(Task& task, Thread& th, const StopEvent& ev) {
+    // Pages below kUserBottom are in the guest's page tables but never host
+    // mappings (a sealed husk cannot map below vm.mmap_min_addr), so every
+    // access to one faults here. Plain moves are performed through the
+    // kernel's own tables, with the page's rights; anything else stays a page
+    // fault. The same on every host and as any user.
+    if (ev.fault_addr >= kUserBottom || (ev.si_code != SEGV_MAPERR && ev.si_code != SEGV_ACCERR)) return false;
+    VSpace* vs = task.vspace();
+    if (!vs || !kernel_.paging.translate(*vs, ev.fault_addr & ~HELIOS_PAGE_MASK, false).ok()) return false;
+    uint8_t insn[15];
+    const size_t n = th.husk->read_instruction(th.regs.rip, insn, sizeof insn);
+    auto move = decode_simple_move(insn, n, th.regs.rip, th.regs);
+    if (!move || ev.fault_addr - move->address >= move->width) {
+        if (!low_page_warned_) {
+            low_page_warned_ = true;
+            fmt::print(stderr,
+                       "helios-sim: warning: the instruction at {:#x} touches guest page {:#x}, below {:#x}; the "
+                       "simulator emulates only mov/movzx/movsx there, so it is a page fault (docs/security.md)\n",
+                       th.regs.rip, ev.fault_addr & ~HELIOS_PAGE_MASK, kUserBottom);
+        }
+        return false;
+    }
+    if (move->store) {
+        if (!kernel_.copy_to_user(*vs, move->address, &move->value, move->width)) return false;
+    } else {
+        uint64_t value = 0;
+        if (!kernel_.copy_from_user(*vs, move->address, &value, move->width)) return false;
+        apply_load(*move, value, th.regs);
+    }
+    th.regs.rip += move->length;
+    return true;
+}
+
+bool Machine::emulate_cpuid(Thread& th, const StopEvent& ev) {
+    // With CPUID faulting on, cpuid raises #GP (SIGSEGV, SI_KERNEL) and the
+    // virtual CPU answers; without it the guest reads the host (host_traps()).
+    if (ev.si_code != SI_KERNEL || !th.husk->cpuid_faults()) return false;
+    uint8_t insn[2] = {};
+    if (th.husk->read_instruction(th.regs.rip, insn, 2) != 2 || insn[0] != 0x0F || insn[1] != 0xA2) return false;
+    const CpuidLeaf leaf = virtual_cpuid(static_cast<uint32_t>(th.regs.rax), static_cast<uint32_t>(th.regs.rcx));
+    th.regs.rax = leaf.eax, th.regs.rbx = leaf.ebx, th.regs.rcx = leaf.ecx, th.regs.rdx = leaf.edx;
+    th.regs.rip += 2;
+    return true;
+}
+
+bool Machine::refuse_foreign_entry(Task& task, Thread& th, const StopEvent& ev) {
+    // The Helios kernel is entered by the 64-bit `syscall` instruction only,
+    // as on the x86_64 kernel, whose IDT has no user-callable gate and which
+    // leaves the SYSENTER MSRs unset. PTRACE_SYSEMU also stops int $0x80,
+    // sysenter and entries from compatibility mode (Linux's i386 ABI): those
+    // are general-protection faults of the virtual CPU, which has no 32-bit
+    // code segment. The two bytes before rip tell `syscall` (0F 05) from
+    // int $0x80 (CD 80); they are read through the kernel's tables.
+    const bool long_mode = th.regs.cs == kUserCs && th.regs.ss == kUserSs;
+    uint8_t before[2] = {};
+    const bool readable = ev.kind == StopKind::Syscall && th.regs.rip >= 2 && task.vspace() &&
+                          kernel_.copy_from_user(*task.vspace(), th.regs.rip - 2, before, 2);
+    if (long_mode && (ev.kind != StopKind::Syscall || (readable && before[0] == 0x0F && before[1] == 0x05)))
+        return false;
+    const uint64_t ip = readable && before[0] == 0xCD ? th.regs.rip - 2 : th.regs.rip;
+    th.regs.rip = ip;
+    // Back to 64-bit selectors, so that if a supervisor resumes the task it
+    // runs in long mode (from wherever it sets rip).
+    th.regs.cs = kUserCs;
+    th.regs.ss = kUserSs;
+    load_regs(task, th.regs);
+    spdlog::debug("task {}: {} at {:#x} (cs {:#x}) is not a Helios system call", task.id(),
+                  ev.kind == StopKind::Syscall ? "system-call entry" : "stop", ip, long_mode ? kUserCs : 0);
+    FaultInfo f{HELIOS_FAULT_GENERAL_PROTECTION, 0, ip, 0};
+    report_fault(task, f);
+    kernel_.enter_fault(task, f);
+    return true;
+}
+
+void Machine::host_failure(Task& task, const std::string& what) {
+    fmt::print(stderr, "helios-sim: warning: task {}: {}; the task faults, the run goes on\n", task.id(), what);
+    entries_++;
+    clock_.advance(kEntryCostNs);
+    FaultInfo f{HELIOS_FAULT_GENERAL_PROTECTION, 0, task.regs.rip, 0};
+    report_fault(task, f);
+    kernel_.enter_fault(task, f);
+}
+
 void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
+    if (ev.kind != StopKind::Exited && ev.kind != StopKind::Killed && refuse_foreign_entry(task, th, ev)) return;
     switch (ev.kind) {
         case StopKind::Syscall:
             task.regs.rax = ev.syscall_nr;
@@ -479,6 +677,12 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
         case StopKind::SingleStep: {
             FaultInfo f{HELIOS_FAULT_GENERAL_PROTECTION, 0, th.regs.rip, 0};
             switch (ev.signo) {
+                case SIGSYS:
+                    // The husk's seccomp filter trapped a system call that
+                    // bypassed emulation (a call into the vsyscall page).
+                    spdlog::debug("task {}: a system call at {:#x} reached the husk's filter (SIGSYS)", task.id(),
+                                  th.regs.rip);
+                    break;
                 case SIGSEGV:
                 case SIGBUS:
                     if (ev.si_code == SI_KERNEL || (ev.signo == SIGSEGV && ev.fault_addr == 0 && ev.si_code > 2)) {
@@ -684,17 +888,36 @@ RunOutcome Machine::run_loop() {
             continue;
         }
         auto th = thread_for(*task);
-        if (!th) return {70, "cannot run task: " + th.message()};
+        if (!th) {
+            host_failure(*task, "the host gave it no thread (" + th.message() + ")");
+            continue;
+        }
         Thread& t = **th;
-        Status flushed = t.husk->flush();
-        if (!flushed) return {70, "applying mappings failed: " + flushed.message()};
+        if (Status flushed = t.husk->flush(); !flushed) {
+            host_failure(*task, "the host refused a mapping (" + flushed.message() + ")");
+            continue;
+        }
         bool step = debug_ && debug_->before_run(*this, *task);
         if (task != kernel_.current() || exit_request_) continue;  // the debugger changed the system
         if (task->dirty != kDirtyNone) store_regs(*task, t.regs);
         running_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
         running_pid_ = t.husk->pid();
         running_tid_ = t.tid;
-        auto ev = t.husk->run(t.tid, t.regs, step);
+        Result<StopEvent> ev = Status::failure("not run");
+        for (;;) {
+            ev = t.husk->run(t.tid, t.regs, step);
+            // Stops the virtual CPU finishes itself are no kernel entry: no
+            // virtual time, no boundary, no event; the guest just goes on.
+            if (timed_out_ || !ev || !absorb_stop(*task, t, *ev)) break;
+            if (step) {  // the debugger's single step is done
+                StopEvent stepped;
+                stepped.kind = StopKind::SingleStep;
+                stepped.signo = SIGTRAP;
+                stepped.si_code = TRAP_TRACE;
+                ev = stepped;
+                break;
+            }
+        }
         running_tid_ = 0;
         if (timed_out_) continue;  // the watchdog stopped the guest: report the timeout, not a stop
         if (!ev) return {70, "running task failed: " + ev.message()};

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace helios::sim {
@@ -37,6 +38,10 @@ struct MachineConfig {
     std::string com1 = "stdio";
     std::string com2 = "none";
     std::string trace_path;       // empty: no trace
+    // The trace file and the recording each stop (with a truncation line)
+    // after this many bytes; 0: unbounded. A guest decides how many events
+    // it causes, so without a bound it decides how much disk it fills.
+    uint64_t trace_limit_bytes = 1ull << 30;
     double timeout_seconds = 0;   // 0: none
     bool free_running = false;
     std::string cmdline;
@@ -44,6 +49,11 @@ struct MachineConfig {
     std::string record_path;            // --record: write a scenario
     std::string image_path;             // for the scenario header
     const Scenario* replay = nullptr;   // replay: inputs from here, trace compared
+    // Host resources a guest may make the simulator use (docs/security.md).
+    // Past a limit the guest's request fails with NOMEM; the run goes on.
+    uint64_t max_address_spaces = 512;   // live vspaces (each may become a husk process)
+    uint64_t max_tasks = 2048;           // live tasks (each may become a Linux thread)
+    uint64_t max_mappings = 60000;       // pages mapped per vspace (host mappings, below vm.max_map_count)
 };
 
 // How a run ended.
@@ -81,6 +91,8 @@ public:
     void vspace_destroyed(VSpace& vs);
     void task_destroyed(Task& task);
     void task_exited(Task& task, uint64_t status);
+    bool admit_object(unsigned type, uint64_t live) const;
+    bool admit_mapping(VSpace& vs, uint64_t mapped) const;
     void irq_mask(unsigned line) { pic_.mask(line); }
     void irq_unmask(unsigned line) { pic_.unmask(line); }
     uint32_t port_in(uint16_t port, unsigned width);
@@ -107,6 +119,10 @@ public:
     // The program running in `vs`: "init" for init's address space, the name
     // in its procinfo page for a program started by a loader, else "".
     std::string program_name(VSpace& vs);
+    // True once the run's --timeout has passed (set by the watchdog thread;
+    // never without --timeout). Waits outside the run loop, such as the
+    // debugger stub's wait for gdb, poll it so the timeout stays a hard bound.
+    bool timed_out() const { return timed_out_.load(); }
     // End the run at the next iteration of the loop (the debugger's `kill`).
     void request_exit(int exit_code, std::string reason) { exit_request_ = RunOutcome{exit_code, std::move(reason)}; }
 
@@ -118,6 +134,9 @@ private:
     };
 
     RunOutcome run_loop();
+    // Checks the host-resource limits and lowers max_mappings to what this
+    // host's vm.max_map_count allows (with a warning).
+    Status fit_limits_to_host();
     // Interrupts a guest that runs too long: a wall-clock slice in
     // free-running mode, or the --timeout. Runs on its own thread; it only
     // sends kPreemptSignal, all ptrace work stays on the main thread.
@@ -135,6 +154,18 @@ private:
     void wait_for_input(int timeout_ms);
     bool handle_port_io(Task& task, Thread& th);
     bool handle_rdtsc(Task& task, Thread& th);
+    // Stops the virtual CPU finishes by itself, without a kernel entry and
+    // without virtual time: accesses to guest pages below kUserBottom, cpuid.
+    bool absorb_stop(Task& task, Thread& th, const StopEvent& ev);
+    bool emulate_low_page_access(Task& task, Thread& th, const StopEvent& ev);
+    bool emulate_cpuid(Thread& th, const StopEvent& ev);
+    // A syscall stop that is not the 64-bit `syscall` instruction (int $0x80,
+    // sysenter, or any entry from compatibility mode): true when it was
+    // turned into the fault the virtual CPU raises instead.
+    bool refuse_foreign_entry(Task& task, Thread& th, const StopEvent& ev);
+    // A host failure for one task (no thread, no husk, a mapping refused):
+    // the task faults and the run goes on.
+    void host_failure(Task& task, const std::string& what);
     void handle_stop(Task& task, Thread& th, const StopEvent& ev);
     bool has_live_input() const;
 
@@ -149,6 +180,7 @@ private:
     InterruptController pic_;
     VirtualClock clock_;
     std::unique_ptr<TraceWriter> trace_;
+    bool trace_limit_warned_ = false, record_limit_warned_ = false;  // --trace-limit: warn once each
     std::unique_ptr<Symbolizer> symbols_;
     void report_fault(Task& task, const FaultInfo& fault);
     DebugHooks* debug_ = nullptr;
@@ -175,6 +207,8 @@ private:
     std::optional<int> init_exit_;
     std::string fatal_;
     std::optional<RunOutcome> exit_request_;  // request_exit()
+    bool low_page_warned_ = false;
+    std::unordered_set<uint32_t> broken_vspaces_;  // vspaces whose husk the host refused
 };
 
 }  // namespace helios::sim

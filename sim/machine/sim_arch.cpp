@@ -12,6 +12,8 @@ void map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags) {
 }
 void unmap_page(VSpace& vs, uint64_t vaddr) { Machine::current().unmap_page(vs, vaddr); }
 void vspace_created(VSpace&) {}  // a husk is started on first use
+bool admit_object(unsigned type, uint64_t live) { return Machine::current().admit_object(type, live); }
+bool admit_mapping(VSpace& vs, uint64_t mapped) { return Machine::current().admit_mapping(vs, mapped); }
 void vspace_destroyed(VSpace& vs) { Machine::current().vspace_destroyed(vs); }
 void task_destroyed(Task& task) { Machine::current().task_destroyed(task); }
 void task_exited(Task& task, uint64_t status) { Machine::current().task_exited(task, status); }

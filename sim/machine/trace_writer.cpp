@@ -64,14 +64,15 @@ const char* fault_text(uint64_t k) {
 
 }  // namespace
 
-std::unique_ptr<TraceWriter> TraceWriter::open(const std::string& path, std::string& error) {
+std::unique_ptr<TraceWriter> TraceWriter::open(const std::string& path, std::string& error, uint64_t limit_bytes) {
     FILE* f = std::fopen(path.c_str(), "w");
     if (!f) {
         error = fmt::format("cannot open trace file '{}': {}", path, std::strerror(errno));
         return nullptr;
     }
-    std::fputs("# helios-sim kernel event trace v1 (docs/trace-format.md)\n", f);
-    return std::unique_ptr<TraceWriter>(new TraceWriter(f));
+    static constexpr std::string_view kHeader = "# helios-sim kernel event trace v2 (docs/trace-format.md)\n";
+    std::fwrite(kHeader.data(), 1, kHeader.size(), f);
+    return std::unique_ptr<TraceWriter>(new TraceWriter(f, limit_bytes, kHeader.size()));
 }
 
 TraceWriter::~TraceWriter() {
@@ -110,6 +111,17 @@ std::string TraceWriter::format(uint64_t t, const arch::TraceEvent& e) {
         case TraceKind::Wake:
             return fmt::format("{:>12} wake t{} -> {} {:#x}", t, e.task_id, error_text(e.status), e.value);
         case TraceKind::PortIo:
+            if (e.args[3] & kPortIoString) {
+                // "outs port=0x3f8 width=1 count=3 data=616263 fnv=0x..."
+                uint64_t bytes = e.args[2] * e.args[1];
+                std::string data;
+                for (uint64_t i = 0; i < bytes && i < 16; ++i)
+                    data += fmt::format("{:02x}", static_cast<unsigned>((e.args[4 + i / 8] >> (8 * (i % 8))) & 0xFF));
+                if (bytes > 16) data += "+";
+                return fmt::format("{:>12} io t{} {} port={:#x} width={} count={}{} data={} fnv={:#018x}", t,
+                                   e.task_id, e.args[0] ? "ins" : "outs", e.number, e.args[1], e.args[2],
+                                   (e.args[3] & kPortIoDown) ? " df=1" : "", data, e.value);
+            }
             return fmt::format("{:>12} io t{} {} port={:#x} width={} value={:#x}", t, e.task_id,
                                e.args[0] ? "in" : "out", e.number, e.args[1], e.value);
     }
@@ -117,8 +129,17 @@ std::string TraceWriter::format(uint64_t t, const arch::TraceEvent& e) {
 }
 
 void TraceWriter::write(uint64_t t, const arch::TraceEvent& event) {
+    if (truncated_) return;
     std::string line = format(t, event);
     line += '\n';
+    if (limit_ != 0 && written_ + line.size() > limit_) {
+        truncated_ = true;
+        std::string note = fmt::format("# truncated: the trace reached its limit of {} bytes (--trace-limit)\n", limit_);
+        std::fwrite(note.data(), 1, note.size(), file_);
+        std::fflush(file_);
+        return;
+    }
+    written_ += line.size();
     std::fwrite(line.data(), 1, line.size(), file_);
 }
 

@@ -1,6 +1,8 @@
 // Scenario files: reading the whole file, writing line by line.
 #include "sim/replay/scenario.h"
 
+#include "sim/machine/input_file.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -8,7 +10,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
+#include <sstream>
 
 namespace helios::sim {
 
@@ -72,11 +74,16 @@ bool to_u64(std::string_view s, uint64_t& out, int base = 10) {
 }  // namespace
 
 std::optional<Scenario> load_scenario(const std::string& path, std::string& error) {
-    std::ifstream in(path);
-    if (!in) {
-        error = fmt::format("cannot open scenario '{}': {}", path, std::strerror(errno));
+    // Read whole with the same bounds as an image: a regular file under a
+    // cap, so a FIFO or /dev/zero named as a scenario is refused at once.
+    auto bytes = read_input_file(path, kMaxScenarioBytes, "scenario");
+    if (!bytes) {
+        error = bytes.message();
         return std::nullopt;
     }
+    std::istringstream in(std::string(bytes->begin(), bytes->end()));
+    bytes->clear();
+    bytes->shrink_to_fit();
     Scenario sc;
     std::string line;
     size_t lineno = 0;
@@ -88,11 +95,16 @@ std::optional<Scenario> load_scenario(const std::string& path, std::string& erro
     while (std::getline(in, line)) {
         ++lineno;
         if (!saw_header) {
-            if (line.rfind("# helios-sim scenario v1", 0) != 0)
-                return fail("not a helios-sim scenario (the first line must be '# helios-sim scenario v1')");
+            if (line.rfind("# helios-sim scenario v1", 0) == 0)
+                sc.version = 1;
+            else if (line.rfind("# helios-sim scenario v2", 0) == 0)
+                sc.version = 2;
+            else
+                return fail("not a helios-sim scenario (the first line must be '# helios-sim scenario v2' or v1)");
             saw_header = true;
             continue;
         }
+        if (line.rfind("# host: ", 0) == 0) sc.host = line.substr(8);
         if (line.empty() || line[0] == '#') continue;
         std::string_view l = line;
         size_t sp = l.find(' ');
@@ -113,6 +125,15 @@ std::optional<Scenario> load_scenario(const std::string& path, std::string& erro
         } else if (word == "config") {
             if (auto m = field(rest, "mem"); m && !to_u64(*m, sc.memory_bytes)) return fail("config: bad mem=");
             if (auto c = field(rest, "cmdline")) sc.cmdline = unescape_field(*c);
+        } else if (word == "limits") {
+            Scenario::Limits lim;
+            auto a = field(rest, "address-spaces");
+            auto t = field(rest, "tasks");
+            auto m = field(rest, "mappings");
+            if (!a || !t || !m || !to_u64(*a, lim.address_spaces) || !to_u64(*t, lim.tasks) ||
+                !to_u64(*m, lim.mappings) || !lim.address_spaces || !lim.tasks || !lim.mappings)
+                return fail("limits: expected 'limits address-spaces=N tasks=N mappings=N' (each at least 1)");
+            sc.limits = lim;
         } else if (word == "inject") {
             std::string err;
             auto inj = parse_injection_line(rest, err);
@@ -146,13 +167,14 @@ std::optional<Scenario> load_scenario(const std::string& path, std::string& erro
     return sc;
 }
 
-std::unique_ptr<ScenarioWriter> ScenarioWriter::create(const std::string& path, std::string& error) {
+std::unique_ptr<ScenarioWriter> ScenarioWriter::create(const std::string& path, std::string& error,
+                                                       uint64_t limit_bytes) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         error = fmt::format("cannot create scenario '{}': {}", path, std::strerror(errno));
         return nullptr;
     }
-    return std::unique_ptr<ScenarioWriter>(new ScenarioWriter(fd));
+    return std::unique_ptr<ScenarioWriter>(new ScenarioWriter(fd, limit_bytes));
 }
 
 ScenarioWriter::~ScenarioWriter() {
@@ -162,24 +184,42 @@ ScenarioWriter::~ScenarioWriter() {
 
 void ScenarioWriter::header(const std::string& image_path, uint64_t hash, uint64_t size, uint64_t memory_bytes,
                             const std::string& cmdline) {
-    pending_ += "# helios-sim scenario v1 (docs/scenarios.md)\n";
+    pending_ += "# helios-sim scenario v2 (docs/scenarios.md)\n";
     pending_ += fmt::format("image path={} hash=fnv1a64:{:016x} size={}\n", escape_field(image_path), hash, size);
     pending_ += fmt::format("config mem={} cmdline={}\n", memory_bytes, escape_field(cmdline));
     flush();
 }
 
-void ScenarioWriter::injection(const Injection& inj) { pending_ += "inject " + format_injection_line(inj) + "\n"; }
-
-void ScenarioWriter::event(uint64_t index, const std::string& text) {
-    pending_ += fmt::format("event {} {}\n", index, text);
-}
-
-void ScenarioWriter::end(int exit_status, const std::string& reason) {
-    pending_ += fmt::format("# {}\nend status={}\n", reason, exit_status);
+void ScenarioWriter::limits(const Scenario::Limits& l, const std::string& host_traps) {
+    pending_ += fmt::format("limits address-spaces={} tasks={} mappings={}\n", l.address_spaces, l.tasks, l.mappings);
+    pending_ += fmt::format("# host: {}\n", host_traps);
     flush();
 }
 
+void ScenarioWriter::injection(const Injection& inj) { append("inject " + format_injection_line(inj) + "\n"); }
+
+void ScenarioWriter::event(uint64_t index, const std::string& text) { append(fmt::format("event {} {}\n", index, text)); }
+
+void ScenarioWriter::end(int exit_status, const std::string& reason) {
+    // A truncated recording gets no end line: it replays as a cut-off one
+    // (up to its last event), which is exactly what it is.
+    if (!truncated_) pending_ += fmt::format("# {}\nend status={}\n", reason, exit_status);
+    flush();
+}
+
+void ScenarioWriter::append(const std::string& line) {
+    if (truncated_) return;
+    if (limit_ != 0 && written_ + pending_.size() + line.size() > limit_) {
+        truncated_ = true;
+        pending_ += fmt::format("# truncated: the recording reached its limit of {} bytes (--trace-limit); it "
+                                "replays as a cut-off recording\n", limit_);
+        return;
+    }
+    pending_ += line;
+}
+
 void ScenarioWriter::flush() {
+    written_ += pending_.size();
     size_t off = 0;
     while (off < pending_.size()) {
         ssize_t n = ::write(fd_, pending_.data() + off, pending_.size() - off);

@@ -17,39 +17,61 @@ uint64_t image_hash(const std::vector<uint8_t>& bytes);
 
 // Everything in a scenario file (docs/scenarios.md).
 struct Scenario {
+    unsigned version = 2;                   // from the first line; v1 traced string I/O per byte
     std::vector<std::string> description;  // "description ..." lines
     std::string image_path;
     uint64_t image_hash = 0;
     uint64_t image_size = 0;
     uint64_t memory_bytes = 128ull << 20;
     std::string cmdline;
+    // The machine's host-resource limits, when the recording names them
+    // ("limits" line): they decide where a guest's requests get NOMEM.
+    struct Limits {
+        uint64_t address_spaces = 0, tasks = 0, mappings = 0;
+    };
+    std::optional<Limits> limits;
+    std::string host;                    // the "# host:" comment: what the recording host could trap
     std::vector<Injection> injections;  // in file order (= time order)
     std::vector<std::string> events;    // the expected kernel event trace, event i at index i
     bool complete = false;              // an `end` line was found
     std::optional<int> exit_status;     // from the `end` line
 };
 
-// Parse a scenario file. Errors name the line and the problem.
+// Parse a scenario file (a regular file of at most kMaxScenarioBytes).
+// Errors name the file, the line and the problem.
 std::optional<Scenario> load_scenario(const std::string& path, std::string& error);
 
 // Writes a scenario as the run goes. Every line reaches the file with one
 // write(2) per flush(), so a recorder killed with SIGKILL leaves a file that
-// replays up to the last flush.
+// replays up to the last flush. Bounded: once the file would pass
+// `limit_bytes` (0: no limit) one "# truncated" comment is written and
+// every later line is dropped, the end line too, so the file replays as a
+// cut-off recording.
 class ScenarioWriter {
 public:
-    static std::unique_ptr<ScenarioWriter> create(const std::string& path, std::string& error);
+    static std::unique_ptr<ScenarioWriter> create(const std::string& path, std::string& error,
+                                                  uint64_t limit_bytes = 0);
     ~ScenarioWriter();
 
     void header(const std::string& image_path, uint64_t hash, uint64_t size, uint64_t memory_bytes,
                 const std::string& cmdline);
+    // The machine's limits, and the start-up probe of what the recording
+    // host traps (a comment: informative, never checked).
+    void limits(const Scenario::Limits& limits, const std::string& host_traps);
     void injection(const Injection& inj);
     void event(uint64_t index, const std::string& text);
     void end(int exit_status, const std::string& reason);
     void flush();
+    // The limit was reached: later injections and events were not written.
+    bool truncated() const { return truncated_; }
 
 private:
-    explicit ScenarioWriter(int fd) : fd_(fd) {}
+    ScenarioWriter(int fd, uint64_t limit) : fd_(fd), limit_(limit) {}
+    void append(const std::string& line);
     int fd_;
+    uint64_t limit_;
+    uint64_t written_ = 0;
+    bool truncated_ = false;
     std::string pending_;
 };
 

@@ -161,3 +161,126 @@ TEST_CASE("unix backend: queued output is bounded, keeping the newest bytes", "[
     CHECK_THAT(got, Catch::EndsWith("aaaEND"));
     ::close(client);
 }
+
+// ---- What may be at PATH already (the UnixListener rules) ----
+
+namespace {
+
+// A socket at `path` with a listener behind it, as another program would leave it.
+int listen_at(const std::string& path)
+{
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 4) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::string file_text(const std::string& path)
+{
+    std::ifstream in(path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("unix backend: a live listener at PATH is refused, never unlinked, and keeps working",
+          "[backend][unix]")
+{
+    TempDir dir;
+    const std::string path = dir.file("com1");
+    const int other = listen_at(path);
+    REQUIRE(other >= 0);
+
+    std::string error;
+    auto sock = UnixSocketBackend::open(path, error);
+    CHECK_FALSE(sock);
+    CHECK_THAT(error, Catch::Contains("another process is listening on " + path));
+    REQUIRE(is_socket(path));
+
+    // Its clients still reach it (after the one connection the check made).
+    const int client = connect_unix(path);
+    REQUIRE(client >= 0);
+    write_str(client, "still here");
+    std::string got;
+    for (int i = 0; i < 3 && got.empty(); ++i) {
+        const int accepted = ::accept4(other, nullptr, nullptr, SOCK_CLOEXEC);
+        REQUIRE(accepted >= 0);
+        got = read_for(accepted, 10);
+        ::close(accepted);
+    }
+    CHECK(got == "still here");
+    ::close(client);
+    ::close(other);
+}
+
+TEST_CASE("unix backend: a symlink at PATH is refused and not followed", "[backend][unix]")
+{
+    TempDir dir;
+    const std::string victim = dir.file("victim");
+    {
+        std::ofstream(victim) << "precious";
+    }
+    const std::string link = dir.file("com1");
+    REQUIRE(::symlink(victim.c_str(), link.c_str()) == 0);
+    std::string error;
+    CHECK_FALSE(UnixSocketBackend::open(link, error));
+    CHECK_THAT(error, Catch::Contains("symbolic link"));
+
+    // A dangling link too: bind() would not follow it, but it is still refused.
+    const std::string dangling = dir.file("com2");
+    REQUIRE(::symlink(dir.file("nowhere").c_str(), dangling.c_str()) == 0);
+    error.clear();
+    CHECK_FALSE(UnixSocketBackend::open(dangling, error));
+    CHECK_THAT(error, Catch::Contains("symbolic link"));
+
+    struct stat st{};
+    REQUIRE(::lstat(link.c_str(), &st) == 0);
+    CHECK(S_ISLNK(st.st_mode));
+    CHECK(file_text(victim) == "precious");
+    CHECK(::access(dir.file("nowhere").c_str(), F_OK) != 0);
+}
+
+TEST_CASE("unix backend: a file that is not a socket is refused and left alone", "[backend][unix]")
+{
+    TempDir dir;
+    const std::string path = dir.file("com1");
+    {
+        std::ofstream(path) << "data";
+    }
+    std::string error;
+    CHECK_FALSE(UnixSocketBackend::open(path, error));
+    CHECK_THAT(error, Catch::Contains("not a socket"));
+    CHECK(file_text(path) == "data");
+}
+
+TEST_CASE("unix backend: the socket file is private and removed on exit only while it is ours",
+          "[backend][unix]")
+{
+    TempDir dir;
+    const std::string path = dir.file("com1");
+    int other = -1;
+    {
+        std::string error;
+        auto sock = UnixSocketBackend::open(path, error);
+        REQUIRE(sock);
+        struct stat st{};
+        REQUIRE(::lstat(path.c_str(), &st) == 0);
+        CHECK((st.st_mode & 077) == 0);
+        // Another program takes the name over while we run.
+        REQUIRE(::unlink(path.c_str()) == 0);
+        other = listen_at(path);
+        REQUIRE(other >= 0);
+    }
+    CHECK(is_socket(path));
+    const int client = connect_unix(path);
+    CHECK(client >= 0);
+    if (client >= 0) {
+        ::close(client);
+    }
+    ::close(other);
+}
