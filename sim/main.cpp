@@ -26,6 +26,31 @@ namespace {
 constexpr int kExitUsage = 64;     // bad command line
 constexpr int kExitBadImage = 65;  // the image cannot be booted
 
+// --host-profile: "rdtsc=native,cpuid=native" forces instructions native
+// that this host could trap ("trapped", the default, traps where possible).
+bool parse_host_profile(const std::string& text, helios::sim::HuskTraps& traps, std::string& error) {
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t comma = text.find(',', start);
+        std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        size_t eq = item.find('=');
+        std::string key = item.substr(0, eq), value = eq == std::string::npos ? "" : item.substr(eq + 1);
+        if (value != "native" && value != "trapped") {
+            error = fmt::format("'{}': expected rdtsc=native|trapped or cpuid=native|trapped", item);
+            return false;
+        }
+        if (key == "rdtsc") traps.tsc = value == "trapped";
+        else if (key == "cpuid") traps.cpuid = value == "trapped";
+        else {
+            error = fmt::format("'{}': unknown instruction (rdtsc or cpuid)", key);
+            return false;
+        }
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return true;
+}
+
 bool parse_size(const std::string& text, uint64_t& out) {
     if (text.empty()) return false;
     size_t pos = 0;
@@ -69,6 +94,10 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run->add_option("--mem", mem, "physical memory size (bytes, or with K/M/G)")->capture_default_str();
     run->add_option("--trace", config.trace_path, "write the kernel event trace to FILE (docs/trace-format.md)");
+    std::string host_profile;
+    run->add_option("--host-profile", host_profile,
+                    "force a weaker host: 'rdtsc=native', 'cpuid=native' (comma-separated): leave them untrapped "
+                    "even where this host could trap them");
     run->add_option("--trace-limit", trace_limit,
                     "stop writing the trace and the recording after SIZE bytes each (K/M/G; 0: no limit)")
         ->capture_default_str();
@@ -109,6 +138,7 @@ int main(int argc, char** argv) {
     replay->add_option("--com1", config.com1, "where COM1 output goes (input comes from the scenario)");
     replay->add_option("--com2", config.com2, "where COM2 output goes");
     replay->add_option("--trace", config.trace_path, "also write the replay's trace to FILE");
+    replay->add_option("--host-profile", host_profile, "force a weaker host, as for run");
     replay->add_option("--trace-limit", trace_limit, "stop writing the trace after SIZE bytes (K/M/G; 0: no limit)")
         ->capture_default_str();
     replay->add_option("--image-limit", image_limit, "refuse an image larger than SIZE bytes (K/M/G)")
@@ -135,6 +165,13 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     spdlog::set_level(level);
+    if (!host_profile.empty()) {
+        std::string error;
+        if (!parse_host_profile(host_profile, config.traps, error)) {
+            fmt::print(stderr, "helios-sim: --host-profile: {}\n", error);
+            return kExitUsage;
+        }
+    }
     if (run->parsed() && !parse_size(mem, config.memory_bytes)) {
         fmt::print(stderr, "helios-sim: --mem: cannot parse '{}' (examples: 64M, 1G, 134217728)\n", mem);
         return kExitUsage;

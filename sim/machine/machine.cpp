@@ -27,6 +27,15 @@ Machine* g_machine = nullptr;
 // The top of simulated RAM is a device-memory window (a stand-in for MMIO or
 // a framebuffer), handed to init as its DevMem.
 constexpr uint64_t kDevMemPages = 16;
+
+// "rdtsc=trapped" -> "trapped" in a host profile line; "" when absent.
+std::string profile_field(const std::string& profile, const std::string& key) {
+    const std::string k = key + "=";
+    size_t at = profile.find(k);
+    if (at == std::string::npos || (at > 0 && profile[at - 1] != ' ')) return "";
+    size_t end = profile.find(' ', at);
+    return profile.substr(at + k.size(), end == std::string::npos ? std::string::npos : end - at - k.size());
+}
 // A rep string instruction looks at the timeout flag once per this many
 // elements: often enough to stop within a millisecond, rarely enough to cost
 // nothing next to the per-element copy.
@@ -74,7 +83,15 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
     // code); this is the same rule for every other caller of boot().
     if (Status mem_ok = check_guest_memory(config_.memory_bytes, "memory size"); !mem_ok) return mem_ok;
     if (Status limits_ok = fit_limits_to_host(); !limits_ok) return limits_ok;
-    spdlog::debug("host: {}", host_traps().describe());
+    spdlog::debug("host: {}", host_profile());
+    if (config_.replay && !config_.replay->host.empty() && config_.replay->host != host_profile()) {
+        const std::string then_tsc = profile_field(config_.replay->host, "rdtsc");
+        const std::string now_tsc = profile_field(host_profile(), "rdtsc");
+        if (then_tsc != now_tsc || profile_field(config_.replay->host, "cpuid") != profile_field(host_profile(), "cpuid"))
+            fmt::print(stderr, "helios-sim: note: recorded on a host with '{}', replaying on '{}'; a guest that "
+                               "reads the TSC or cpuid may see other values\n",
+                       config_.replay->host, host_profile());
+    }
     auto mem = PhysicalMemory::create(config_.memory_bytes);
     if (!mem) return mem.status();
     memory_ = std::move(*mem);
@@ -107,8 +124,7 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
         recorder_ = ScenarioWriter::create(config_.record_path, err, config_.trace_limit_bytes);
         if (!recorder_) return Status::failure(err);
         recorder_->header(config_.image_path, image_hash(image), image.size(), config_.memory_bytes, config_.cmdline);
-        recorder_->limits({config_.max_address_spaces, config_.max_tasks, config_.max_mappings},
-                          host_traps().describe());
+        recorder_->limits({config_.max_address_spaces, config_.max_tasks, config_.max_mappings}, host_profile());
     }
 
     symbols_ = std::make_unique<Symbolizer>(image);
@@ -154,7 +170,7 @@ HuskProcess* Machine::husk_for(VSpace& vs) {
     auto it = husks_.find(vs.id());
     if (it != husks_.end()) return it->second.get();
     if (broken_vspaces_.count(vs.id())) return nullptr;
-    auto husk = HuskProcess::spawn(*memory_);
+    auto husk = HuskProcess::spawn(*memory_, default_husk_path(), config_.traps);
     if (!husk) {
         // The host refused (no more processes, no memory): this address
         // space cannot run, its tasks fault when scheduled; the run goes on.
@@ -316,7 +332,55 @@ std::string Machine::divergence_report(const std::string& expected, const std::s
     std::string r = fmt::format("replay diverged at event {}\n  expected: {}\n  actual:   {}\n  recent history:\n",
                                 event_index_ - 1, expected, actual);
     for (const std::string& h : history_) r += "    " + h + "\n";
+    r += host_difference_note();
     return r;
+}
+
+std::string Machine::host_profile() const {
+    HostTraps t = host_traps();
+    t.rdtsc = t.rdtsc && config_.traps.tsc;
+    t.cpuid = t.cpuid && config_.traps.cpuid;
+    return t.describe();
+}
+
+std::string Machine::host_difference_note() {
+    const Scenario* sc = config_.replay;
+    if (!sc) return "";
+    const std::string here = host_profile();
+    std::string note;
+    const std::string then_tsc = profile_field(sc->host, "rdtsc"), now_tsc = profile_field(here, "rdtsc");
+    if (!then_tsc.empty() && then_tsc != now_tsc) {
+        if (now_tsc == "trapped" && guest_read_tsc_) {
+            const GuestRead& g = *guest_read_tsc_;
+            note += fmt::format(
+                "  hosts differ: the recording host could not trap rdtsc (its guest read that host's TSC, which "
+                "nothing records); here the guest executed rdtsc {} times, first in {} at {} (before event {}): "
+                "the likely cause\n",
+                guest_tsc_reads_, g.program.empty() ? "?" : g.program,
+                symbols_ ? symbols_->describe(g.program, g.ip) : fmt::format("{:#x}", g.ip), g.event_index);
+        } else if (now_tsc == "native") {
+            for (const std::string& r : sc->guest_reads)
+                if (r.rfind("rdtsc", 0) == 0)
+                    note += "  hosts differ: this host cannot trap rdtsc, and the recording's guest executed it (" +
+                            r + "): here it read this host's TSC instead of virtual time: the likely cause\n";
+        }
+    }
+    if (now_tsc == "native" && note.empty() && symbols_) {
+        // Nothing observed it here (rdtsc runs natively); say where the
+        // image's programs could have read the host's clock.
+        auto sites = symbols_->tsc_reads(4);
+        if (!sites.empty()) {
+            note += "  this host cannot trap rdtsc; where a guest ran one of these it read the host's TSC, which no "
+                    "recording holds:\n";
+            for (const std::string& site : sites) note += "    " + site + "\n";
+        }
+    }
+    const std::string then_cpuid = profile_field(sc->host, "cpuid"), now_cpuid = profile_field(here, "cpuid");
+    if (!then_cpuid.empty() && then_cpuid != now_cpuid)
+        note += fmt::format("  hosts differ: cpuid was {} when recorded and is {} here (a guest reading cpuid sees "
+                            "different values)\n",
+                            then_cpuid, now_cpuid);
+    return note;
 }
 
 bool Machine::has_live_input() const {
@@ -433,6 +497,7 @@ void Machine::deliver_irqs() {
 
 void Machine::kernel_entry_boundary() {
     ++boundary_;
+    tsc_reads_since_boundary_ = 0;
     // A replay takes its input from the scenario only; a live run from the
     // far ends (and records what it took).
     if (!config_.replay) poll_input();
@@ -560,25 +625,32 @@ bool Machine::handle_port_io(Task& task, Thread& th) {
     return true;
 }
 
-bool Machine::handle_rdtsc(Task& task, Thread& th) {
+bool Machine::emulate_rdtsc(Task& task, Thread& th, const StopEvent& ev) {
+    if (ev.si_code != SI_KERNEL) return false;
     uint8_t insn[3] = {};
     size_t n = th.husk->read_instruction(th.regs.rip, insn, sizeof insn);
     bool rdtsc = n >= 2 && insn[0] == 0x0F && insn[1] == 0x31;
     bool rdtscp = n >= 3 && insn[0] == 0x0F && insn[1] == 0x01 && insn[2] == 0xF9;
     if (!rdtsc && !rdtscp) return false;
-    // A 1 GHz time-stamp counter that ticks in virtual time.
-    uint64_t tsc = clock_.now();
+    // A 1 GHz time-stamp counter of virtual time. Reading it is not a kernel
+    // entry and costs no time; reads between two boundaries count up by 1 ns
+    // each so that the counter never repeats a value (docs/virtual-time.md).
+    uint64_t tsc = clock_.now() + tsc_reads_since_boundary_++;
     th.regs.rax = tsc & 0xFFFFFFFFu;
     th.regs.rdx = tsc >> 32;
     if (rdtscp) th.regs.rcx = 0;  // IA32_TSC_AUX: CPU 0
+    if (!guest_read_tsc_) {
+        guest_read_tsc_ = GuestRead{task.vspace() ? program_name(*task.vspace()) : "", th.regs.rip, event_index_};
+    }
+    guest_tsc_reads_++;
     th.regs.rip += rdtsc ? 2 : 3;
-    load_regs(task, th.regs);
     return true;
 }
 
 bool Machine::absorb_stop(Task& task, Thread& th, const StopEvent& ev) {
     if (ev.kind != StopKind::Signal || ev.signo != SIGSEGV || th.regs.cs != kUserCs) return false;
-    if (!emulate_low_page_access(task, th, ev) && !emulate_cpuid(th, ev)) return false;
+    if (!emulate_low_page_access(task, th, ev) && !emulate_cpuid(th, ev) && !emulate_rdtsc(task, th, ev))
+        return false;
     load_regs(task, th.regs);
     return true;
 }
@@ -687,7 +759,6 @@ void Machine::handle_stop(Task& task, Thread& th, const StopEvent& ev) {
                 case SIGBUS:
                     if (ev.si_code == SI_KERNEL || (ev.signo == SIGSEGV && ev.fault_addr == 0 && ev.si_code > 2)) {
                         if (handle_port_io(task, th)) return;
-                        if (handle_rdtsc(task, th)) return;
                         break;  // a general protection fault
                     }
                     {
@@ -806,6 +877,15 @@ RunOutcome Machine::run() {
         else
             outcome = {0, fmt::format("replay matched all {} events ({})", event_index_, outcome.reason)};
     }
+    if (recorder_ && guest_read_tsc_) {
+        // Only known where rdtsc traps: lets a replay on a host that cannot
+        // trap it explain a divergence (host_difference_note).
+        const GuestRead& g = *guest_read_tsc_;
+        recorder_->comment(fmt::format(
+            "guest-read rdtsc count={} first program={} ip={:#x} at={} event={}", guest_tsc_reads_,
+            g.program.empty() ? "?" : g.program, g.ip,
+            symbols_ ? symbols_->describe(g.program, g.ip) : fmt::format("{:#x}", g.ip), g.event_index));
+    }
     if (recorder_) recorder_->end(outcome.exit_code, outcome.reason);
     if (debug_) debug_->on_exit(*this, outcome.exit_code);
     return outcome;
@@ -862,6 +942,14 @@ std::string Machine::task_name(const Task& task) const {
 
 RunOutcome Machine::run_loop() {
     auto start = std::chrono::steady_clock::now();
+    // The rule for virtual time (docs/virtual-time.md), enforced here and
+    // only here: an iteration that ends in a kernel entry (a syscall, fault
+    // or tick of the guest's own), or in idling, is a boundary: virtual time
+    // advances, input and injections are taken, ticks fire. An iteration the
+    // debugger ends (a breakpoint, a single step, a watchpoint trap, a change
+    // it made to the system) is not: it leaves time, the boundary count and
+    // the event trace exactly as they were, however long the stop lasted.
+    bool boundary_due = true;
     for (;;) {
         if (!divergence_.empty()) return {3, divergence_};
         if (cutoff_reached_)
@@ -875,7 +963,8 @@ RunOutcome Machine::run_loop() {
             if (elapsed > config_.timeout_seconds || timed_out_)
                 return {124, fmt::format("timeout: stopped after {} s", config_.timeout_seconds)};
         }
-        kernel_entry_boundary();
+        if (boundary_due) kernel_entry_boundary();
+        boundary_due = true;
         Task* task = kernel_.current();
         if (!task) {
             if (!kernel_.init_task) return {70, "init was destroyed"};
@@ -898,7 +987,10 @@ RunOutcome Machine::run_loop() {
             continue;
         }
         bool step = debug_ && debug_->before_run(*this, *task);
-        if (task != kernel_.current() || exit_request_) continue;  // the debugger changed the system
+        if (task != kernel_.current() || exit_request_) {  // the debugger changed the system
+            boundary_due = false;
+            continue;
+        }
         if (task->dirty != kDirtyNone) store_regs(*task, t.regs);
         running_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
         running_pid_ = t.husk->pid();
@@ -924,6 +1016,7 @@ RunOutcome Machine::run_loop() {
         bool gone = ev->kind == StopKind::Exited || ev->kind == StopKind::Killed;
         if (debug_ && !gone && debug_->on_stop(*this, *task, *ev, t.regs)) {
             load_regs(*task, t.regs);
+            boundary_due = false;  // the debugger's stop: no time, no boundary, no event
             continue;
         }
         entries_++;

@@ -54,6 +54,7 @@ struct MachineConfig {
     uint64_t max_address_spaces = 512;   // live vspaces (each may become a husk process)
     uint64_t max_tasks = 2048;           // live tasks (each may become a Linux thread)
     uint64_t max_mappings = 60000;       // pages mapped per vspace (host mappings, below vm.max_map_count)
+    HuskTraps traps;                     // --host-profile: what to trap where the host can
 };
 
 // How a run ended.
@@ -91,6 +92,9 @@ public:
     void vspace_destroyed(VSpace& vs);
     void task_destroyed(Task& task);
     void task_exited(Task& task, uint64_t status);
+    // What this run traps: the host's probe (host_traps()) less what
+    // --host-profile forces native. One line, as in recordings' "# host:".
+    std::string host_profile() const;
     bool admit_object(unsigned type, uint64_t live) const;
     bool admit_mapping(VSpace& vs, uint64_t mapped) const;
     void irq_mask(unsigned line) { pic_.mask(line); }
@@ -150,10 +154,12 @@ private:
     void push_uart_bytes(unsigned port, const uint8_t* bytes, size_t n);
     void deliver_irqs();
     std::string divergence_report(const std::string& expected, const std::string& actual);
+    // Why a replay may have diverged because the two hosts trap differently.
+    std::string host_difference_note();
     void poll_input();
     void wait_for_input(int timeout_ms);
     bool handle_port_io(Task& task, Thread& th);
-    bool handle_rdtsc(Task& task, Thread& th);
+    bool emulate_rdtsc(Task& task, Thread& th, const StopEvent& ev);
     // Stops the virtual CPU finishes by itself, without a kernel entry and
     // without virtual time: accesses to guest pages below kUserBottom, cpuid.
     bool absorb_stop(Task& task, Thread& th, const StopEvent& ev);
@@ -208,6 +214,16 @@ private:
     std::string fatal_;
     std::optional<RunOutcome> exit_request_;  // request_exit()
     bool low_page_warned_ = false;
+    uint64_t tsc_reads_since_boundary_ = 0;
+    // The first time the guest read the TSC (trapped): for replay reports
+    // across hosts that could and could not trap it.
+    struct GuestRead {
+        std::string program;
+        uint64_t ip = 0;
+        uint64_t event_index = 0;
+    };
+    std::optional<GuestRead> guest_read_tsc_;
+    uint64_t guest_tsc_reads_ = 0;
     std::unordered_set<uint32_t> broken_vspaces_;  // vspaces whose husk the host refused
 };
 

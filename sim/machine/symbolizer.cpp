@@ -2,10 +2,14 @@
 #include "sim/machine/symbolizer.h"
 
 #include "lib/tar.h"
+#include "sim/ptrace/insn_decode.h"
 
 #include <elfutils/libdw.h>
 #include <fmt/format.h>
 #include <gelf.h>
+
+#include <algorithm>
+#include <cstring>
 
 namespace helios::sim {
 
@@ -82,6 +86,44 @@ std::string Symbolizer::describe(const std::string& program, uint64_t addr) {
         }
     }
     return where;
+}
+
+std::vector<std::string> Symbolizer::tsc_reads(size_t max) {
+    std::vector<std::string> names;
+    {
+        lib::TarReader tar(image_.data(), image_.size());
+        lib::TarEntry e{};
+        while (tar.next(&e) == lib::TarError::none) {
+            if (e.type != lib::TarType::regular || e.size < 4 || std::memcmp(e.data, "\x7f" "ELF", 4) != 0) continue;
+            char path[256];
+            e.copy_path(path, sizeof path);
+            names.emplace_back(path);
+        }
+    }
+    std::vector<std::string> out;
+    for (const std::string& name : names) {
+        Program* p = load(name);
+        if (!p || !p->elf) continue;
+        Elf_Scn* scn = nullptr;
+        while ((scn = elf_nextscn(p->elf, scn)) != nullptr && out.size() < max) {
+            GElf_Shdr sh;
+            if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR)) continue;
+            Elf_Data* data = elf_getdata(scn, nullptr);
+            if (!data || !data->d_buf) continue;
+            const auto* code = static_cast<const uint8_t*>(data->d_buf);
+            const size_t size = data->d_size;
+            for (size_t off = 0; off < size && out.size() < max;) {
+                const size_t left = size - off;
+                const bool rdtsc = left >= 2 && code[off] == 0x0F && code[off + 1] == 0x31;
+                const bool rdtscp = left >= 3 && code[off] == 0x0F && code[off + 1] == 0x01 && code[off + 2] == 0xF9;
+                if (rdtsc || rdtscp)
+                    out.push_back(fmt::format("{}: {} {}", name, rdtsc ? "rdtsc" : "rdtscp", describe(name, sh.sh_addr + off)));
+                const size_t len = insn_length(code + off, std::min<size_t>(left, 15));
+                off += len ? len : 1;  // data or padding: resynchronise byte by byte
+            }
+        }
+    }
+    return out;
 }
 
 }  // namespace helios::sim

@@ -25,6 +25,12 @@ public:
     // "0x401234" when nothing is known.
     std::string describe(const std::string& program, uint64_t addr);
 
+    // Where the image's programs read the time-stamp counter: every rdtsc
+    // and rdtscp in their executable sections (a linear sweep with the
+    // decoder), as "program: function+off (file:line)", at most `max`.
+    // For replay reports on hosts that cannot trap rdtsc.
+    std::vector<std::string> tsc_reads(size_t max);
+
 private:
     struct Program {
         std::vector<uint8_t> bytes;  // libelf reads from here

@@ -93,6 +93,7 @@ struct ChildPlan {
     const char* path;
     char* const* argv;
     char* const* envp;
+    bool trap_tsc;
 };
 
 // Least privilege, before the exec: the husk holds no capability and can
@@ -121,7 +122,7 @@ void drop_privileges() {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != p.parent) _exit(126);
     // rdtsc/rdtscp fault (SIGSEGV) instead of reading the host's clock, so the
     // simulator can answer them from virtual time: guests stay deterministic.
-    (void)prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+    if (p.trap_tsc) (void)prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
     // Its own process group, so the simulator can wait for any of its threads
     // at once (wait_leader) and a terminal's Ctrl-C reaches only the simulator.
     setpgid(0, 0);
@@ -213,7 +214,8 @@ const std::string& default_husk_path() {
     return path;
 }
 
-Result<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& phys, const std::string& husk_path) {
+Result<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& phys, const std::string& husk_path,
+                                                        HuskTraps traps) {
     if (access(husk_path.c_str(), X_OK) != 0) return errno_failure(fmt::format("husk binary {}", husk_path));
 
     Fd mailbox_fd;
@@ -238,7 +240,7 @@ Result<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& ph
     std::string argv0 = "helios-husk";
     char* argv[] = {argv0.data(), nullptr};
     char* envp[] = {nullptr};
-    const ChildPlan plan{getpid(), go[0], go[1], err[1], phys.fd(), mailbox_fd.fd, husk_path.c_str(), argv, envp};
+    const ChildPlan plan{getpid(), go[0], go[1], err[1], phys.fd(), mailbox_fd.fd, husk_path.c_str(), argv, envp, traps.tsc};
 
     pid_t pid = fork();
     if (pid < 0) return errno_failure("fork");
@@ -308,7 +310,7 @@ Result<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& ph
     }
     mailbox_guard.p = nullptr;
     std::unique_ptr<HuskProcess> husk(new HuskProcess(pid, mailbox_fd.release(), mb, phys.size()));
-    if (Status st = husk->seal(); !st) return st;  // the destructor kills and reaps it
+    if (Status st = husk->seal(traps.cpuid); !st) return st;  // the destructor kills and reaps it
     return husk;
 }
 
@@ -376,7 +378,7 @@ int HuskProcess::wait_leader(int* status) {
     }
 }
 
-Status HuskProcess::seal() {
+Status HuskProcess::seal(bool trap_cpuid) {
     const auto& filter = husk_filter();
     if (!filter) return Status::failure("cannot build the husk's seccomp filter: " + filter.message());
     for (auto [start, len] : discardable_mappings(pid_))
@@ -391,7 +393,7 @@ Status HuskProcess::seal() {
     std::memcpy(area + 8, &insns_at, sizeof insns_at);
     std::memcpy(area + 16, filter->data(), filter->size() * sizeof(sock_filter));
     mailbox_->cpuid_result = -1;
-    pending_.push_back(HuskOp{HUSK_OP_SEAL, {HUSK_MAILBOX_ADDR + HUSK_MB_FILTER, 0, 0, 0}, 0, {}});
+    pending_.push_back(HuskOp{HUSK_OP_SEAL, {HUSK_MAILBOX_ADDR + HUSK_MB_FILTER, trap_cpuid ? 0u : 1u, 0, 0}, 0, {}});
     if (Status st = flush(); !st) return Status::failure("cannot seal the husk (" + st.message() + ")");
     cpuid_faults_ = mailbox_->cpuid_result == 0;
     return Status::success();

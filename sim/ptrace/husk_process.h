@@ -41,13 +41,22 @@ const std::string& default_husk_path();
 // EXITKILL fire when that thread exits. Create, use and destroy a HuskProcess
 // on one long-lived thread (the simulator's main loop). The simulator must not
 // set SIGCHLD to SIG_IGN (traced threads would be auto-reaped under us).
+// What a husk traps, where the host can: a forced weaker profile leaves an
+// instruction native even on a host that could trap it (so one machine can
+// test what hosts without the feature do).
+struct HuskTraps {
+    bool tsc = true;    // rdtsc/rdtscp fault (PR_SET_TSC), answered from virtual time
+    bool cpuid = true;  // cpuid faults (ARCH_SET_CPUID), answered from the virtual CPU
+};
+
 class HuskProcess {
 public:
     // Forks, seizes and execs the husk at husk_path, giving it phys's memfd,
     // and waits until it is ready (first int3, mailbox magic checked). The
     // husk keeps its own reference to the memfd. Costs about 1-2 ms.
     static Result<std::unique_ptr<HuskProcess>> spawn(const PhysicalMemory& phys,
-                                                      const std::string& husk_path = default_husk_path());
+                                                      const std::string& husk_path = default_husk_path(),
+                                                      HuskTraps traps = {});
 
     // SIGKILLs the whole husk and reaps every thread: no process outlives it.
     ~HuskProcess();
@@ -141,7 +150,7 @@ private:
         : pid_(pid), mailbox_fd_(mailbox_fd), mailbox_(mailbox), phys_size_(phys_size) {}
 
     // Discards the husk's unused Linux mappings and installs its filter.
-    Status seal();
+    Status seal(bool trap_cpuid);
     Status check_range(const char* what, uint64_t vaddr, uint64_t len) const;
     Status flush_batches(std::vector<pid_t>* clones);
     Status round_trip(std::vector<pid_t>& new_threads);

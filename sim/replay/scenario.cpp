@@ -105,6 +105,7 @@ std::optional<Scenario> load_scenario(const std::string& path, std::string& erro
             continue;
         }
         if (line.rfind("# host: ", 0) == 0) sc.host = line.substr(8);
+        if (line.rfind("# guest-read ", 0) == 0) sc.guest_reads.push_back(line.substr(13));
         if (line.empty() || line[0] == '#') continue;
         std::string_view l = line;
         size_t sp = l.find(' ');
@@ -195,6 +196,8 @@ void ScenarioWriter::limits(const Scenario::Limits& l, const std::string& host_t
     pending_ += fmt::format("# host: {}\n", host_traps);
     flush();
 }
+
+void ScenarioWriter::comment(const std::string& text) { append("# " + text + "\n"); }
 
 void ScenarioWriter::injection(const Injection& inj) { append("inject " + format_injection_line(inj) + "\n"); }
 

@@ -31,6 +31,7 @@ struct Scenario {
     };
     std::optional<Limits> limits;
     std::string host;                    // the "# host:" comment: what the recording host could trap
+    std::vector<std::string> guest_reads;  // "# guest-read ..." comments: host state the guest read (trapped)
     std::vector<Injection> injections;  // in file order (= time order)
     std::vector<std::string> events;    // the expected kernel event trace, event i at index i
     bool complete = false;              // an `end` line was found
@@ -58,6 +59,8 @@ public:
     // The machine's limits, and the start-up probe of what the recording
     // host traps (a comment: informative, never checked).
     void limits(const Scenario::Limits& limits, const std::string& host_traps);
+    // A "# TEXT" line (informative; "# guest-read ..." lines are kept by the parser).
+    void comment(const std::string& text);
     void injection(const Injection& inj);
     void event(uint64_t index, const std::string& text);
     void end(int exit_status, const std::string& reason);

@@ -138,11 +138,14 @@ husk_clone:
         jmp     husk_thread_exit
 
 husk_seal:
+        mov     rax, -95                /* -EOPNOTSUPP: cpuid faulting not asked for */
+        cmp     qword ptr [r15 + HUSK_OP_ARG1], 0
+        jne     1f                      /* arg1 != 0: a weaker profile leaves cpuid native */
         mov     eax, 158                /* arch_prctl */
         mov     edi, 0x1012             /* ARCH_SET_CPUID */
         xor     esi, esi                /* 0: cpuid raises SIGSEGV */
         syscall
-        mov     [r12 + HUSK_MB_CPUID], rax  /* -errno where the CPU cannot fault cpuid */
+1:      mov     [r12 + HUSK_MB_CPUID], rax  /* -errno where the CPU cannot fault cpuid */
         mov     eax, 157                /* prctl */
         mov     edi, 38                 /* PR_SET_NO_NEW_PRIVS */
         mov     esi, 1

@@ -62,8 +62,8 @@
  * only valid before the seal, whose filter refuses it afterwards. */
 #define HUSK_OP_DISCARD 5
 /* The seal, run once before any guest thread exists: cpuid faulting
- * (result in HUSK_MB_CPUID), no-new-privs, then the seccomp filter whose
- * sock_fprog is at a0. Result: the seccomp() return. */
+ * (result in HUSK_MB_CPUID; skipped when a1 != 0), no-new-privs, then the
+ * seccomp filter whose sock_fprog is at a0. Result: the seccomp() return. */
 #define HUSK_OP_SEAL 6
 
 /* CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM */

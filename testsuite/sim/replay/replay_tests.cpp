@@ -327,13 +327,54 @@ TEST_CASE("injection grammar round-trips", "[replay][inject]") {
 TEST_CASE("every scenario in scenarios/ replays without divergence", "[replay][corpus]") {
     if (!fs::exists(SCENARIO_DIR)) return;
     int count = 0;
-    for (const auto& entry : fs::directory_iterator(SCENARIO_DIR)) {
-        if (entry.path().extension() != ".scn") continue;
-        ++count;
-        // Images are pinned next to the scenarios (scenarios/images/).
-        Run r = run_sim({"replay", entry.path().string()}, 60);
-        INFO(entry.path() << "\n" << r.output.substr(0, 3000));
-        CHECK(r.status == 0);
+    // Under this host's own profile and under the weakest one (nothing
+    // trapped): the corpus must not depend on what a host can trap.
+    for (const char* profile : {"", "rdtsc=native,cpuid=native"}) {
+        for (const auto& entry : fs::directory_iterator(SCENARIO_DIR)) {
+            if (entry.path().extension() != ".scn") continue;
+            ++count;
+            // Images are pinned next to the scenarios (scenarios/images/).
+            std::vector<std::string> args = {"replay", entry.path().string()};
+            if (*profile) args.insert(args.end(), {"--host-profile", profile});
+            Run r = run_sim(args, 60);
+            INFO(entry.path() << " profile '" << profile << "'\n" << r.output.substr(0, 3000));
+            CHECK(r.status == 0);
+        }
     }
-    WARN(count << " scenarios replayed");
+    WARN(count << " scenario replays");
+}
+
+TEST_CASE("recordings name the host profile, and --host-profile forces a weaker one", "[replay][host]") {
+    TempDir dir;
+    Run r = run_sim({"run", "--image", RDTSC_IMAGE, "--com1", "none", "--host-profile", "rdtsc=native,cpuid=native",
+                     "--record", dir.file("weak.scn")});
+    INFO(r.output);
+    std::string scn = read_file(dir.file("weak.scn"));
+    CHECK(scn.find("\n# host: rdtsc=native cpuid=native ") != std::string::npos);
+    CHECK(scn.find("\nlimits address-spaces=512 tasks=2048 mappings=60000\n") != std::string::npos);
+    Run bad = run_sim({"run", "--image", RDTSC_IMAGE, "--host-profile", "rdtsc=maybe"});
+    CHECK(bad.status == 64);
+    CHECK(bad.output.find("--host-profile") != std::string::npos);
+}
+
+TEST_CASE("a replay that diverges because the guest read an untrappable TSC names the instruction", "[replay][host]") {
+    // The rdtsc guest reads the TSC twice. Recorded where rdtsc is trapped,
+    // it replays exactly there; replayed with rdtsc left native (this host's
+    // profile, or the forced weaker one) it reads the host's TSC and the
+    // report names the rdtsc in source terms.
+    TempDir dir;
+    Run rec = run_sim({"run", "--image", RDTSC_IMAGE, "--com1", "none", "--record", dir.file("a.scn")});
+    INFO(rec.output);
+    const bool traps = rdtsc_can_trap();
+    if (traps) {
+        Run same = run_sim({"replay", dir.file("a.scn")});
+        INFO(same.output);
+        CHECK(same.status == 0);
+        CHECK(read_file(dir.file("a.scn")).find("# guest-read rdtsc count=2 first program=init") != std::string::npos);
+    }
+    Run weak = run_sim({"replay", dir.file("a.scn"), "--host-profile", "rdtsc=native"});
+    INFO(weak.output);
+    CHECK(weak.status == 3);
+    CHECK(weak.output.find("rdtsc.cpp:8") != std::string::npos);
+    if (traps) CHECK(weak.output.find("hosts differ") != std::string::npos);
 }
