@@ -13,11 +13,14 @@ namespace mercury {
 
 // Supervision settings, from the kernel command line (bootinfo.cmdline):
 //   init.restart_max=N              restarts allowed within the window (3)
-//   init.restart_window_mcycles=N   the window, in millions of TSC cycles
-//                                   (default 30000: about 10 s at 3 GHz)
+//   init.restart_window_ms=N        the window, in milliseconds of the
+//                                   kernel's clock (default 10000: 10 s)
+//   init.restart_window_mcycles=N   the older spelling, from when init read
+//                                   the TSC: millions of cycles of a 1 GHz
+//                                   counter, i.e. the same N milliseconds
 struct Config {
     unsigned restart_max = 3;
-    uint64_t restart_window_cycles = 30000ull * 1000 * 1000;
+    uint64_t restart_window_ns = 10000ull * 1000 * 1000;
 };
 
 // A program init starts: a driver from drivers/ or the user program.
@@ -42,8 +45,8 @@ struct Program {
     uint32_t generation;  // bumped at every start; part of the fault cookie
     helios_caddr_t arena, holder, cspace, vspace, task;
 
-    unsigned restarts;                     // how many times it was restarted so far
-    uint64_t restart_tsc[kMaxRestartLog];  // TSC of recent restarts (ring)
+    unsigned restarts;                    // how many times it was restarted so far
+    uint64_t restart_ns[kMaxRestartLog];  // clock_ns() of recent restarts (ring)
 };
 
 // Fault cookie: index + 1 in bits 0-15, generation in bits 16-47.

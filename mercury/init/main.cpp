@@ -1,4 +1,5 @@
 // Mercury init: reads the initramfs, starts every driver in drivers/ and then sbin/usrinit, and supervises them.
+#include <helios/clock.h>
 #include <helios/console.h>
 #include <helios/format.h>
 #include <helios/invoke.h>
@@ -23,12 +24,6 @@ Program* g_programs = nullptr;
 uint32_t g_program_count = 0;
 
 constexpr const char* kUserProgram = "sbin/usrinit";
-
-uint64_t rdtsc() {
-    uint32_t lo, hi;
-    asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return static_cast<uint64_t>(hi) << 32 | lo;
-}
 
 // ---- configuration --------------------------------------------------------
 
@@ -60,13 +55,16 @@ void configure(const helios_bootinfo& bi, Config& cfg) {
         bool ok = parse_u64(word + eq + 1, n - eq - 1, &v);
         if (ok && lib::equal(word, eq, "init.restart_max") && v <= Program::kMaxRestartLog) {
             cfg.restart_max = static_cast<unsigned>(v);
-        } else if (ok && lib::equal(word, eq, "init.restart_window_mcycles") && v < (1ull << 40)) {
-            cfg.restart_window_cycles = v * 1000 * 1000;
+        } else if (ok &&
+                   (lib::equal(word, eq, "init.restart_window_ms") ||
+                    lib::equal(word, eq, "init.restart_window_mcycles")) &&
+                   v < (1ull << 40)) {
+            cfg.restart_window_ns = v * helios::kNsPerMs;
         } else {
             char bad[64];
             lib::copy(bad, word, n < sizeof bad ? n : sizeof bad - 1);
             bad[n < sizeof bad ? n : sizeof bad - 1] = '\0';
-            helios::printf("[init] ignoring bad setting '%s' (init.restart_max=0..%u, init.restart_window_mcycles=N)\n",
+            helios::printf("[init] ignoring bad setting '%s' (init.restart_max=0..%u, init.restart_window_ms=N)\n",
                            bad, Program::kMaxRestartLog);
         }
     }
@@ -156,8 +154,8 @@ unsigned restarts_in_window(const Program& p, uint64_t now) {
     unsigned logged = p.restarts < Program::kMaxRestartLog ? p.restarts : Program::kMaxRestartLog;
     unsigned n = 0;
     for (unsigned i = 0; i < logged; ++i) {
-        uint64_t t = p.restart_tsc[(p.restarts - 1 - i) % Program::kMaxRestartLog];
-        if (now - t <= g_state.config.restart_window_cycles) ++n;
+        uint64_t t = p.restart_ns[(p.restarts - 1 - i) % Program::kMaxRestartLog];
+        if (now - t <= g_state.config.restart_window_ns) ++n;
     }
     return n;
 }
@@ -191,7 +189,7 @@ void handle_fault(const uint64_t* params) {
     helios::printf("[init] %s crashed: %s at 0x%lx ip 0x%lx%s\n", p.name, fault_kind_name(kind), addr, ip, access);
     destroy_instance(p);
 
-    uint64_t now = rdtsc();
+    uint64_t now = helios::clock_ns();
     unsigned recent = restarts_in_window(p, now);
     const Config& cfg = g_state.config;
     if (recent >= cfg.restart_max) {
@@ -202,7 +200,7 @@ void handle_fault(const uint64_t* params) {
         retire(p);
         return;
     }
-    p.restart_tsc[p.restarts % Program::kMaxRestartLog] = now;
+    p.restart_ns[p.restarts % Program::kMaxRestartLog] = now;
     ++p.restarts;
     helios::printf("[init] %s: restarting (restart %u of at most %u within the window)\n", p.name, recent + 1,
                    cfg.restart_max);

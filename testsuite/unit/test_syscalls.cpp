@@ -48,6 +48,7 @@ TEST_CASE("syscalls: every syscall number reaches its handler", "[syscalls]") {
         {HELIOS_SYS_store_reply, HELIOS_CADDR_UNDEF, 0, Error::INVALID_CSLOT},
         {HELIOS_SYS_replyrecv, 0, kN, Error::NONE},
         {HELIOS_SYS_exit, 3, 0, Error::NONE},
+        {HELIOS_SYS_clock, 0, 0, Error::NONE},
     };
     STATIC_REQUIRE(sizeof cases / sizeof cases[0] == HELIOS_SYSCALL_COUNT);
     for (const Case& c : cases) {

@@ -257,7 +257,18 @@ struct helios_procinfo {
  * status (helios_error), rdx = second value. Every other register is
  * preserved except rcx and r11.
  * Message parameters and capabilities travel in the IPC buffer; the tag
- * (label, ncaps, nparams) in a register. */
+ * (label, ncaps, nparams) in a register.
+ *
+ * Time (`clock`): the only clock a program may use for its logic. It never
+ * fails and never blocks; rdx = nanoseconds since boot, never smaller than
+ * any value returned before, to any task. Hardware: the PIT's 100 Hz ticks
+ * plus its count within the tick (about 0.84 us resolution); the simulator:
+ * its virtual time. A syscall and not a page the kernel keeps current (a
+ * vDSO-like field) or the TSC: one kernel entry per read is cheap enough for
+ * what the OS times (restart windows, timeouts), and it makes every read a
+ * kernel event, in the trace and in a recording, whose value follows from
+ * the run alone; a shared page or `rdtsc` would be read with no event at
+ * all, so a replay could not reproduce it on another host. */
 #define HELIOS_SYSCALLS(X)                                                    \
     X(0, writecons, 2, (addr, len), "write bytes to the kernel console; rdx = bytes written") \
     X(1, yield, 0, (), "give up the rest of the time slice")                  \
@@ -274,7 +285,8 @@ struct helios_procinfo {
     X(12, poll, 2, (pollcaps, count), "block until one entry is ready; rdx = ready count") \
     X(13, store_reply, 1, (dest), "move the implicit reply into the cspace; rdx = caddr") \
     X(14, replyrecv, 2, (tag, cap), "reply, then receive on cap; rdx = tag")  \
-    X(15, exit, 1, (status), "end the calling task; init's status ends the system")
+    X(15, exit, 1, (status), "end the calling task; init's status ends the system") \
+    X(16, clock, 0, (), "rdx = the kernel's monotonic clock, nanoseconds since boot")
 
 enum helios_syscall {
 #define HELIOS_X_ENUM(num, name, nargs, args, doc) HELIOS_SYS_##name = num,
