@@ -174,7 +174,7 @@ HuskProcess* Machine::husk_for(VSpace& vs) {
     if (!husk) {
         // The host refused (no more processes, no memory): this address
         // space cannot run, its tasks fault when scheduled; the run goes on.
-        fmt::print(stderr, "helios-sim: warning: cannot start a husk for vspace {}: {}\n", vs.id(), husk.message());
+        guest_message(fmt::format("warning: cannot start a husk for vspace {}: {}", vs.id(), husk.message()));
         broken_vspaces_.insert(vs.id());
         return nullptr;
     }
@@ -192,7 +192,7 @@ void Machine::map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags
     HuskProcess* h = husk_for(vs);
     if (!h) return;
     Status st = h->map(vaddr, phys, HELIOS_PAGE_SIZE, prot_of(flags));
-    if (!st) fmt::print(stderr, "helios-sim: warning: mapping {:#x} in vspace {}: {}\n", vaddr, vs.id(), st.message());
+    if (!st) guest_message(fmt::format("warning: mapping {:#x} in vspace {}: {}", vaddr, vs.id(), st.message()));
 }
 
 void Machine::unmap_page(VSpace& vs, uint64_t vaddr) {
@@ -729,8 +729,21 @@ bool Machine::refuse_foreign_entry(Task& task, Thread& th, const StopEvent& ev) 
     return true;
 }
 
+void Machine::guest_message(const std::string& text) {
+    // A guest can cause these as often as it likes (a new task faulting
+    // each time): stderr is the user's terminal or a pipe the simulator
+    // cannot make non-blocking, so they are bounded.
+    constexpr uint64_t kMaxGuestMessages = 200;
+    if (++guest_messages_ <= kMaxGuestMessages) {
+        fmt::print(stderr, "helios-sim: {}\n", text);
+        if (guest_messages_ == kMaxGuestMessages)
+            fmt::print(stderr, "helios-sim: ({} messages caused by the guest: later ones are not shown)\n",
+                       kMaxGuestMessages);
+    }
+}
+
 void Machine::host_failure(Task& task, const std::string& what) {
-    fmt::print(stderr, "helios-sim: warning: task {}: {}; the task faults, the run goes on\n", task.id(), what);
+    guest_message(fmt::format("warning: task {}: {}; the task faults, the run goes on", task.id(), what));
     entries_++;
     clock_.advance(kEntryCostNs);
     FaultInfo f{HELIOS_FAULT_GENERAL_PROTECTION, 0, task.regs.rip, 0};
@@ -828,7 +841,7 @@ void Machine::report_fault(Task& task, const FaultInfo& fault) {
     if (task.fault_endpoint())
         spdlog::debug("fault: {}", line);
     else
-        fmt::print(stderr, "helios-sim: unsupervised fault: {}\n", line);
+        guest_message("unsupervised fault: " + line);
 }
 
 void Machine::watchdog(std::chrono::steady_clock::time_point start) {

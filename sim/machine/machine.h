@@ -172,6 +172,9 @@ private:
     // A host failure for one task (no thread, no husk, a mapping refused):
     // the task faults and the run goes on.
     void host_failure(Task& task, const std::string& what);
+    // A diagnostic the guest caused (faults, host refusals): at most a few
+    // hundred reach stderr.
+    void guest_message(const std::string& text);
     void handle_stop(Task& task, Thread& th, const StopEvent& ev);
     bool has_live_input() const;
 
@@ -214,6 +217,7 @@ private:
     std::string fatal_;
     std::optional<RunOutcome> exit_request_;  // request_exit()
     bool low_page_warned_ = false;
+    uint64_t guest_messages_ = 0;
     uint64_t tsc_reads_since_boundary_ = 0;
     // The first time the guest read the TSC (trapped): for replay reports
     // across hosts that could and could not trap it.

@@ -602,8 +602,19 @@ Result<StopEvent> HuskProcess::run(pid_t tid, user_regs_struct& regs, bool singl
         return Status::failure(fmt::format("run: {} is not a guest thread of husk {}", tid, pid_));
     Thread& t = it->second;
     // ESRCH: the thread died under us (the husk was killed); the wait below reports it.
-    if (int err = write_back(tid, t, regs); err != 0 && err != ESRCH)
+    if (int err = write_back(tid, t, regs); err == EIO) {
+        // Linux refused a value (e.g. an fs_base beyond the user range that
+        // the guest set itself with wrfsbase): the guest's doing, so the
+        // guest's fault, a #GP before it runs, never the simulator's error.
+        StopEvent gp;
+        gp.kind = StopKind::Signal;
+        gp.signo = SIGSEGV;
+        gp.si_code = SI_KERNEL;
+        regs = t.cache;  // what the thread really has
+        return gp;
+    } else if (err != 0 && err != ESRCH) {
         return errno_failure(fmt::format("writing the registers of thread {}", tid), err);
+    }
 
     const auto request = single_step ? PTRACE_SYSEMU_SINGLESTEP : PTRACE_SYSEMU;
     StopEvent event;

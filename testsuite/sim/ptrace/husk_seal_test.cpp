@@ -235,3 +235,23 @@ TEST_CASE("a husk faults cpuid where the host can, and the probe agrees", "[husk
         CHECK(ev.kind == StopKind::Syscall);
     }
 }
+
+TEST_CASE("registers Linux refuses become a general-protection stop, not an error", "[husk][seal]") {
+    // A guest with FSGSBASE can put a kernel address in fs_base itself; the
+    // next write-back of its register file must fault it, not fail the run.
+    GuestFixture g(SNIPPET(guest_nops));
+    user_regs_struct regs;
+    const pid_t tid = g.new_thread(regs);
+    regs.fs_base = 0xFFFF888000000000ull;
+    auto ev = g.husk->run(tid, regs);
+    INFO(ev.message());
+    REQUIRE(ev.ok());
+    CHECK(ev->kind == StopKind::Signal);
+    CHECK(ev->signo == SIGSEGV);
+    CHECK(ev->si_code == SI_KERNEL);
+    CHECK(regs.fs_base != 0xFFFF888000000000ull);
+    // With sane registers the thread runs on.
+    regs = initial_guest_regs(kCodeVaddr, kStackVaddr + kPage);
+    StopEvent next = g.run(tid, regs);
+    CHECK(next.kind == StopKind::Syscall);
+}
