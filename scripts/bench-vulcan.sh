@@ -29,6 +29,6 @@ for ((i = 1; i <= runs; i++)); do
   times+=($(((end - start) / 1000)))
 done
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p")
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -n 1)
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' <<<"$out" | tail -n 1)
 printf 'vulcan: %s; wall time %d.%03d ms (median of %d, taskset -c 0; runs in us: %s)\n' \
   "$summary" $((median / 1000)) $((median % 1000)) "$runs" "${times[*]}"

@@ -1,7 +1,22 @@
 #!/usr/bin/env bash
 # Installs every Debian package the project needs, only when missing.
 # Idempotent; safe to run before every build.
+#
+#   scripts/setup.sh [--test-user]
+#
+# --test-user (scripts/test.sh, as root): also creates the system user
+# `helios-test` (no home, no login shell, no password, its own group) that
+# scripts/test.sh runs the simulator suites as, so they prove they need no
+# privilege. It owns nothing but the Testing/ directories of the hosted
+# build trees and a private temporary directory of each run.
 set -euo pipefail
+
+if [ "${1:-}" = --test-user ] && [ "$(id -u)" -eq 0 ] && ! getent passwd helios-test >/dev/null; then
+  echo "setup: creating the system user helios-test (scripts/test.sh runs the simulator suites as it)"
+  useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+    --comment "Helios-sim unprivileged test runs" helios-test ||
+    echo "setup: warning: could not create the user helios-test" >&2
+fi
 
 packages=(
   cmake ninja-build g++ make binutils

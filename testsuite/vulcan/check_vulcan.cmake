@@ -1,8 +1,11 @@
 # Runs Vulcan in helios-sim and judges the run (CTest driver):
 #   cmake -DSIM=helios-sim -DIMAGE=vulcan.tar [-DFILTER=module::case] [-DFREE_RUNNING=1] -DMIN_PASSED=n
 #         -P check_vulcan.cmake
-# Passes iff the simulator exits 0 and the summary reads "N passed, 0 failed"
-# with N >= MIN_PASSED (exactly 1 with a FILTER naming one test).
+# Passes iff the simulator exits 0 and the summary reads "N passed, 0 failed,
+# K skipped" with N >= MIN_PASSED (exactly 1 with a FILTER naming one test).
+# When the one test a FILTER names skipped itself (a device or mode this
+# machine lacks), prints "check_vulcan: SKIP: <test>: <why>", which the
+# test's SKIP_REGULAR_EXPRESSION turns into a CTest skip.
 foreach(var SIM IMAGE MIN_PASSED)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "check_vulcan: -D${var}= is required")
@@ -26,13 +29,22 @@ message("${out}${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "vulcan: helios-sim exited with status ${rc}")
 endif()
-if(NOT out MATCHES "\n([0-9]+) passed, ([0-9]+) failed\n")
-  message(FATAL_ERROR "vulcan: no summary line")
+if(NOT out MATCHES "\n([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped\n")
+  message(FATAL_ERROR "vulcan: no summary line (\"N passed, M failed, K skipped\")")
 endif()
 set(passed ${CMAKE_MATCH_1})
 set(failed ${CMAKE_MATCH_2})
+set(skipped ${CMAKE_MATCH_3})
 if(NOT failed EQUAL 0)
   message(FATAL_ERROR "vulcan: ${failed} test(s) failed")
+endif()
+if(DEFINED FILTER AND passed EQUAL 0 AND skipped EQUAL 1)
+  if(out MATCHES "(^|\n)([a-z_0-9]+::[a-z_0-9]+) SKIP \\(([^\n]*)\\)\n")
+    message("check_vulcan: SKIP: ${CMAKE_MATCH_2}: ${CMAKE_MATCH_3}")
+  else()
+    message("check_vulcan: SKIP: ${FILTER}: (no reason given)")
+  endif()
+  return()
 endif()
 if(passed LESS MIN_PASSED)
   message(FATAL_ERROR "vulcan: only ${passed} passed, at least ${MIN_PASSED} expected")
