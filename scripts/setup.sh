@@ -22,7 +22,7 @@ packages=(
   cmake ninja-build g++ make binutils
   catch2 libfmt-dev libspdlog-dev libelf-dev
   libzydis-dev libcli11-dev libdw-dev libseccomp-dev
-  gdb
+  gdb python3
   qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 )
 

@@ -188,6 +188,17 @@ void program_line(Port& p) {
 // down, or before it started) is kept: it is read into the ring before the
 // FIFO mode switch (which empties the receiver), and the RX FIFO is not
 // cleared.
+//
+// The switch itself cannot be made atomic with the drain: a byte that reaches
+// the receiver between the last LSR read and the FCR write is dropped by the
+// switch (a 16550, QEMU's too, clears its FIFOs whenever FCR's enable bit
+// changes; in non-FIFO mode QEMU hands over the next byte as soon as RBR is
+// read). That only happens at the first start (the kernel leaves FIFOs off;
+// after a restart the enable bit is already set and nothing is cleared), so
+// the far end must wait until the system says it is ready (usrinit's
+// greeting, which comes through this driver). A test that typed on init's
+// "started usrinit ... echo loop" line instead lost the `i` of `ping-2041`
+// that way (docs/serial-protocol.md, Start-up).
 void init_port(Port& p) {
     p.out(kIer, 0);
     program_line(p);
