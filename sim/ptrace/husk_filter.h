@@ -20,7 +20,7 @@ namespace helios::sim {
 //    refused). Anything else kills the whole husk (SECCOMP_RET_KILL_PROCESS).
 //
 // libseccomp (Debian's libseccomp-dev) compiles the system-call rules; it
-// cannot test seccomp_data.instruction_pointer, so a five-instruction
+// cannot test seccomp_data.instruction_pointer, so a six-instruction
 // prologue written here does that and then falls through into libseccomp's
 // program (which starts with its own architecture check). Built once.
 const Result<std::vector<sock_filter>>& husk_filter();
