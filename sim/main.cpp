@@ -107,13 +107,18 @@ int main(int argc, char** argv) {
     run->add_option("--timeout", config.timeout_seconds, "stop after SECONDS of wall time (exit 124)");
     run->add_flag("--free-running", config.free_running, "also preempt on wall-clock time (not deterministic)");
     run->add_option("--cmdline", config.cmdline, "kernel command line passed to init in bootinfo");
+    // Host-resource limits: at least 1; a count, so no sign and no fraction.
+    const auto kLimitRange = CLI::Range(1.0, 4294967296.0);
     run->add_option("--max-address-spaces", config.max_address_spaces,
                     "live vspaces (each a host process) before creating one more fails with NOMEM")
+        ->check(kLimitRange)
         ->capture_default_str();
     run->add_option("--max-tasks", config.max_tasks, "live tasks (each a host thread) before one more fails with NOMEM")
+        ->check(kLimitRange)
         ->capture_default_str();
     run->add_option("--max-mappings", config.max_mappings,
                     "pages mapped per vspace (host mappings) before one more fails with NOMEM")
+        ->check(kLimitRange)
         ->capture_default_str();
     run->add_flag("--no-pin", no_pin, "do not pin the simulator and its husks to one CPU");
     helios::sim::GdbStubOptions gdb;
@@ -165,6 +170,10 @@ int main(int argc, char** argv) {
         return kExitUsage;
     }
     spdlog::set_level(level);
+    if (!config.max_address_spaces || !config.max_tasks || !config.max_mappings) {
+        fmt::print(stderr, "helios-sim: --max-address-spaces, --max-tasks and --max-mappings must be at least 1\n");
+        return kExitUsage;
+    }
     if (!host_profile.empty()) {
         std::string error;
         if (!parse_host_profile(host_profile, config.traps, error)) {

@@ -59,7 +59,9 @@ under_gdb steps "monitor program serial
 break handle_irq
 continue
 continue
+print/x \$pc
 stepi 200
+print/x \$pc
 next
 next
 delete
@@ -78,7 +80,11 @@ hits=$(grep -Eo "already hit [0-9]+ time" "$tmp/breaks.gdb" | grep -Eo "[0-9]+" 
 [ "${hits:-0}" -ge 10 ] || report "the breakpoint was hit ${hits:-0} times (want >= 10)"
 whits=$(grep -Eo "already hit [0-9]+ time" "$tmp/watches.gdb" | grep -Eo "[0-9]+" | head -1)
 [ "${whits:-0}" -ge 10 ] || report "the watchpoint was hit ${whits:-0} times (want >= 10)"
-grep -q "^0x[0-9a-f]* in \|^[0-9]*\s" "$tmp/steps.gdb" || true
+# The stepping session really stepped: $pc before and after `stepi 200`.
+pc_before=$(grep -Eo '^\$1 = 0x[0-9a-f]+' "$tmp/steps.gdb" | grep -Eo '0x[0-9a-f]+')
+pc_after=$(grep -Eo '^\$2 = 0x[0-9a-f]+' "$tmp/steps.gdb" | grep -Eo '0x[0-9a-f]+')
+[ -n "$pc_before" ] && [ -n "$pc_after" ] && [ "$pc_before" != "$pc_after" ] ||
+  report "the stepping session did not step (pc '${pc_before:-?}' then '${pc_after:-?}')"
 
 for name in breaks steps watches; do
   status=$(cat "$tmp/$name.status")

@@ -66,3 +66,31 @@ TEST_CASE("exhaustion: 100 000 tasks", "[security][exhaustion]") {
 TEST_CASE("exhaustion: 100 000 separate page mappings", "[security][exhaustion]") {
     exhaust("mappings", "100000");
 }
+
+TEST_CASE("the --max-* options set where the guest gets NOMEM", "[security][limits]") {
+    // Small limits: the guest is stopped by them, at a count that follows
+    // from the option (init's own vspace and task count too), never by its quota.
+    struct Case {
+        const char* mode;
+        const char* option;
+        unsigned long limit;
+    };
+    for (const Case& c : {Case{"spaces", "--max-address-spaces", 20}, Case{"tasks", "--max-tasks", 40},
+                          Case{"mappings", "--max-mappings", 300}}) {
+        Launch launch{SEC_IMG_EXHAUST,
+                      {"--com1", "stdio", "--mem", "512M", "--timeout", "60", c.option, std::to_string(c.limit),
+                       "--cmdline", std::string(c.mode) + " 100000"},
+                      90};
+        WatchedRun run = run_watched(launch);
+        INFO(c.mode << ": " << run.result.describe());
+        require_contained(run.result);
+        CHECK(run.result.exit_code == 0);
+        std::vector<std::string> end = lines_with(run.result.out, std::string("sec_exhaust: ") + c.mode + " stopped at ");
+        REQUIRE(end.size() == 1);
+        CHECK(contains(end[0], " by status 1 "));  // HELIOS_ENOMEM
+        const size_t at = end[0].find(" stopped at ") + 12;
+        const unsigned long reached = std::strtoul(end[0].c_str() + at, nullptr, 10);
+        CHECK(reached < c.limit);
+        CHECK(reached + 8 >= c.limit / 2);  // the limit, not something far earlier, stopped it
+    }
+}
