@@ -355,6 +355,28 @@ TEST_CASE("recordings name the host profile, and --host-profile forces a weaker 
     Run bad = run_sim({"run", "--image", RDTSC_IMAGE, "--host-profile", "rdtsc=maybe"});
     CHECK(bad.status == 64);
     CHECK(bad.output.find("--host-profile") != std::string::npos);
+    for (const char* v : {"0", "-3", "abc"}) {
+        Run lim = run_sim({"run", "--image", RDTSC_IMAGE, "--max-tasks", v});
+        INFO(v << ": " << lim.output);
+        CHECK(lim.status == 64);
+    }
+}
+
+TEST_CASE("--max-mappings is lowered to what vm.max_map_count allows, with a warning, and recorded", "[replay][host]") {
+    unsigned long long host_max = 0;
+    if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
+        if (std::fscanf(f, "%llu", &host_max) != 1) host_max = 0;
+        std::fclose(f);
+    }
+    REQUIRE(host_max > 2048);  // Linux's default is 65530
+    TempDir dir;
+    const std::string asked = std::to_string(host_max);  // more than fits with the husk's margin
+    Run r = run_sim({"run", "--image", RDTSC_IMAGE, "--com1", "none", "--max-mappings", asked, "--record",
+                     dir.file("lim.scn")});
+    INFO(r.output);
+    const std::string fitted = std::to_string(host_max - 1024);
+    CHECK(r.output.find("--max-mappings lowered from " + asked + " to " + fitted) != std::string::npos);
+    CHECK(read_file(dir.file("lim.scn")).find(" mappings=" + fitted + "\n") != std::string::npos);
 }
 
 TEST_CASE("a replay that diverges because the guest read an untrappable TSC names the instruction", "[replay][host]") {
