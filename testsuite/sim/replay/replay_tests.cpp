@@ -362,7 +362,7 @@ TEST_CASE("recordings name the host profile, and --host-profile forces a weaker 
     }
 }
 
-TEST_CASE("--max-mappings is lowered to what vm.max_map_count allows, with a warning, and recorded", "[replay][host]") {
+TEST_CASE("the mapping limit is lowered to what vm.max_map_count allows, with a warning, and recorded", "[replay][host]") {
     unsigned long long host_max = 0;
     if (FILE* f = std::fopen("/proc/sys/vm/max_map_count", "r")) {
         if (std::fscanf(f, "%llu", &host_max) != 1) host_max = 0;
