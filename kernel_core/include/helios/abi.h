@@ -296,53 +296,92 @@ enum helios_syscall {
 };
 
 /* ---- Object invocations: send(cap, tag) with tag label = the operation.
- * Columns: object type, label, name, in-params, caps (in; out), doc.
- * params[] in order; caps[] in order (in-caps first, then out-caps; an
- * out-caddr may be HELIOS_CADDR_UNDEF and is written back). rdx = result. */
-#define HELIOS_INVOCATIONS(X)                                                  \
-    X(MEMORY, 1, memory_allocate, (type, size, count), (; out[count]),          \
-      "allocate count objects of type (size: radix for cspace, pages for memory); atomic") \
-    X(MEMORY, 2, memory_info, (), (;), "rdx = free pages; params[0] = quota, params[1] = used") \
-    X(DEVMEM, 1, devmem_allocate, (type, size, count), (; out[count]),        \
-      "type PAGE: count consecutive device pages; type DEVMEM: a sub-range of size pages") \
-    X(DEVMEM, 2, devmem_info, (), (;), "rdx = physical base; params[0] = pages, params[1] = watermark") \
-    X(CSPACE, 1, cspace_copy, (rights), (dest, src, [target]; ),               \
-      "copy src (in this cspace) to dest in target (default this); rights & src rights") \
-    X(CSPACE, 2, cspace_move, (), (dest, src, [target]; ),                     \
-      "move src (in this cspace) to dest in target (default this)")           \
-    X(CSPACE, 3, cspace_destroy, (), (caps...;), "destroy each listed capability") \
-    X(CSPACE, 4, cspace_copy_from, (rights), (dest, src_in_other, other; ),    \
-      "copy slot src of cspace other into dest of this cspace")               \
-    X(CSPACE, 5, cspace_mint, (rights, badge), (dest, src, [target]; ),        \
-      "copy with a badge (endpoints and notifications)")                       \
-    X(CSPACE, 6, cspace_radix, (), (;), "rdx = radix of this cspace")          \
-    X(TASK, 1, task_configure, (ipcbuf), (cspace, vspace;),                    \
-      "set cspace, vspace and IPC buffer address")                             \
-    X(TASK, 2, task_write_registers, (regs_ptr), (;),                          \
-      "copy a helios_regs from the caller's memory; task must be suspended")   \
-    X(TASK, 3, task_read_registers, (regs_ptr), (;),                           \
-      "copy the task's registers to the caller's memory; task must be suspended") \
-    X(TASK, 4, task_write_tls_base, (base), (;), "set fs_base; task must be suspended") \
-    X(TASK, 5, task_set_fault, (cookie), (endpoint;), "set the fault endpoint (null caddr clears)") \
-    X(TASK, 6, task_resume, (), (;), "clear suspended; a faulted task retries")  \
-    X(TASK, 7, task_suspend, (), (;), "set suspended")                         \
-    X(TASK, 8, task_set_priority, (priority), (;), "0 (lowest) .. 31")         \
-    X(TASK, 9, task_info, (), (;), "rdx = kernel id; params[0] = state flags, params[1] = priority") \
-    X(TASK, 10, task_clear_fault, (), (;), "forget the fault endpoint")        \
-    X(PAGE, 1, page_map, (vaddr, flags), (vspace;), "map at vaddr (MISSING_TABLES: rdx = level)") \
-    X(PAGE, 2, page_unmap, (), (;), "unmap wherever mapped")                   \
-    X(PAGE, 3, page_phys, (), (;), "rdx = physical address")                   \
-    X(PAGE, 4, page_protect, (flags), (;), "change the mapping's flags")       \
-    X(PDPT, 1, pdpt_map, (vaddr), (vspace;), "install the table covering vaddr") \
-    X(PD, 1, pd_map, (vaddr), (vspace;), "install the table covering vaddr")   \
-    X(PT, 1, pt_map, (vaddr), (vspace;), "install the table covering vaddr")   \
-    X(IRQCONTROL, 1, irqcontrol_issue, (irq), (notification; out),             \
-      "make an IRQ capability bound to notification (bit 1<<irq); line masked until ack") \
-    X(IRQ, 1, irq_ack, (), (;), "unmask the line for the next interrupt")      \
-    X(IOCONTROL, 1, iocontrol_issue, (min, max), (; out), "an IOPort for ports min..max inclusive") \
-    X(IOPORT, 1, ioport_in, (port, width), (;), "rdx = value read (width 1, 2 or 4)") \
-    X(IOPORT, 2, ioport_out, (port, width, value), (;), "write value")         \
-    X(VSPACE, 1, vspace_lookup, (vaddr), (;), "rdx = physical address mapped at vaddr")
+ * Columns: object type, label, name, params, caps, doc.
+ *   params  what params[] must hold, in order; the tag must carry at least
+ *           this many (fewer: INVALID_PARAM).
+ *   caps    what caps[] holds, in order, one HELIOS_CAP(name, kind, ctype,
+ *           rights) per entry; the tag must carry every entry but the
+ *           OPTIONAL and LIST ones, and at most HELIOS_MAX_CAPS (else
+ *           INVALID_PARAM). Kinds:
+ *     IN        a capability in the caller's cspace to an object of ctype
+ *               holding at least `rights`; the kernel resolves it before the
+ *               operation runs (INVALID_CADDR, INVALID_CSLOT, INVALID_CTYPE,
+ *               NO_RIGHTS).
+ *     OPTIONAL  the same, when the tag carries it.
+ *     NULLABLE  the same, or an empty slot (which means "none").
+ *     SLOT      a caddr the operation interprets itself (a source or
+ *               destination slot, possibly in another cspace).
+ *     OUT       an empty slot of the caller's cspace, or HELIOS_CADDR_UNDEF
+ *               (the kernel picks the lowest free slot), that receives a new
+ *               capability; its caddr is written back into caps[].
+ *     OUT_LIST  one OUT per object made (params[count]).
+ *     SLOT_LIST any number of SLOT entries, none required.
+ * rdx = result value. A consumer defines HELIOS_CAP before expanding the
+ * table (HELIOS_CAP_KINDS names the kinds). */
+#define HELIOS_CAP_KINDS(X) X(IN) X(OPTIONAL) X(NULLABLE) X(SLOT) X(OUT) X(OUT_LIST) X(SLOT_LIST)
+
+#define HELIOS_INVOCATIONS(X)                                                                          \
+    X(MEMORY, 1, memory_allocate, (type, size, count), (HELIOS_CAP(out, OUT_LIST, NULL_CAP, 0)),          \
+      "allocate count objects of type (size: radix for cspace, pages for memory); atomic")                \
+    X(MEMORY, 2, memory_info, (), (), "rdx = free pages; params[0] = quota, params[1] = used")            \
+    X(DEVMEM, 1, devmem_allocate, (type, size, count), (HELIOS_CAP(out, OUT_LIST, NULL_CAP, 0)),          \
+      "type PAGE: count consecutive device pages; type DEVMEM: a sub-range of size pages")                \
+    X(DEVMEM, 2, devmem_info, (), (), "rdx = physical base; params[0] = pages, params[1] = watermark")    \
+    X(CSPACE, 1, cspace_copy, (rights),                                                                 \
+      (HELIOS_CAP(dest, SLOT, NULL_CAP, 0), HELIOS_CAP(src, SLOT, NULL_CAP, 0),                           \
+       HELIOS_CAP(target, OPTIONAL, CSPACE, HELIOS_RIGHT_SEND)),                                          \
+      "copy src (in this cspace) to dest in target (default this); rights & src rights")                 \
+    X(CSPACE, 2, cspace_move, (),                                                                       \
+      (HELIOS_CAP(dest, SLOT, NULL_CAP, 0), HELIOS_CAP(src, SLOT, NULL_CAP, 0),                           \
+       HELIOS_CAP(target, OPTIONAL, CSPACE, HELIOS_RIGHT_SEND)),                                          \
+      "move src (in this cspace) to dest in target (default this)")                                      \
+    X(CSPACE, 3, cspace_destroy, (), (HELIOS_CAP(caps, SLOT_LIST, NULL_CAP, 0)),                          \
+      "destroy each listed capability of this cspace")                                                    \
+    X(CSPACE, 4, cspace_copy_from, (rights),                                                            \
+      (HELIOS_CAP(dest, SLOT, NULL_CAP, 0), HELIOS_CAP(src, SLOT, NULL_CAP, 0),                           \
+       HELIOS_CAP(other, IN, CSPACE, HELIOS_RIGHT_SEND)),                                                 \
+      "copy slot src of cspace other into dest of this cspace")                                          \
+    X(CSPACE, 5, cspace_mint, (rights, badge),                                                          \
+      (HELIOS_CAP(dest, SLOT, NULL_CAP, 0), HELIOS_CAP(src, SLOT, NULL_CAP, 0),                           \
+       HELIOS_CAP(target, OPTIONAL, CSPACE, HELIOS_RIGHT_SEND)),                                          \
+      "copy with a badge (endpoints and notifications)")                                                  \
+    X(CSPACE, 6, cspace_radix, (), (), "rdx = radix of this cspace")                                     \
+    X(TASK, 1, task_configure, (ipcbuf),                                                                \
+      (HELIOS_CAP(cspace, IN, CSPACE, 0), HELIOS_CAP(vspace, IN, VSPACE, 0)),                             \
+      "set cspace, vspace and IPC buffer address")                                                        \
+    X(TASK, 2, task_write_registers, (regs_ptr), (),                                                    \
+      "copy a helios_regs from the caller's memory; task must be suspended")                              \
+    X(TASK, 3, task_read_registers, (regs_ptr), (),                                                     \
+      "copy the task's registers to the caller's memory; task must be suspended")                         \
+    X(TASK, 4, task_write_tls_base, (base), (), "set fs_base; task must be suspended")                  \
+    X(TASK, 5, task_set_fault, (cookie), (HELIOS_CAP(endpoint, NULLABLE, ENDPOINT, HELIOS_RIGHT_SEND)),   \
+      "set the fault endpoint (an empty slot clears)")                                                    \
+    X(TASK, 6, task_resume, (), (), "clear suspended; a faulted task retries")                           \
+    X(TASK, 7, task_suspend, (), (), "set suspended")                                                    \
+    X(TASK, 8, task_set_priority, (priority), (), "0 (lowest) .. 31")                                   \
+    X(TASK, 9, task_info, (), (),                                                                       \
+      "rdx = kernel id; params[0] = state flags, params[1] = priority, params[2] = exit status")          \
+    X(TASK, 10, task_clear_fault, (), (), "forget the fault endpoint")                                   \
+    X(PAGE, 1, page_map, (vaddr, flags), (HELIOS_CAP(vspace, IN, VSPACE, HELIOS_RIGHT_SEND)),             \
+      "map at vaddr (MISSING_TABLES: rdx = level); WRITE needs the WRITE right")                          \
+    X(PAGE, 2, page_unmap, (), (), "unmap wherever mapped")                                              \
+    X(PAGE, 3, page_phys, (), (), "rdx = physical address")                                              \
+    X(PAGE, 4, page_protect, (flags), (), "change the mapping's flags")                                 \
+    X(PDPT, 1, pdpt_map, (vaddr), (HELIOS_CAP(vspace, IN, VSPACE, HELIOS_RIGHT_SEND)),                   \
+      "install the table covering vaddr")                                                                 \
+    X(PD, 1, pd_map, (vaddr), (HELIOS_CAP(vspace, IN, VSPACE, HELIOS_RIGHT_SEND)),                       \
+      "install the table covering vaddr")                                                                 \
+    X(PT, 1, pt_map, (vaddr), (HELIOS_CAP(vspace, IN, VSPACE, HELIOS_RIGHT_SEND)),                       \
+      "install the table covering vaddr")                                                                 \
+    X(IRQCONTROL, 1, irqcontrol_issue, (irq),                                                           \
+      (HELIOS_CAP(notification, IN, NOTIFICATION, HELIOS_RIGHT_SEND), HELIOS_CAP(out, OUT, IRQ, 0)),      \
+      "make an IRQ capability bound to notification (bit 1<<irq); line masked until ack")                \
+    X(IRQ, 1, irq_ack, (), (), "unmask the line for the next interrupt")                                 \
+    X(IOCONTROL, 1, iocontrol_issue, (min, max), (HELIOS_CAP(out, OUT, IOPORT, 0)),                      \
+      "an IOPort for ports min..max inclusive")                                                           \
+    X(IOPORT, 1, ioport_in, (port, width), (), "rdx = value read (width 1, 2 or 4)")                    \
+    X(IOPORT, 2, ioport_out, (port, width, value), (), "write value")                                   \
+    X(VSPACE, 1, vspace_lookup, (vaddr), (), "rdx = physical address mapped at vaddr")
 
 #define HELIOS_LABEL(object, name) HELIOS_INV_##name
 enum helios_invocation {
@@ -350,6 +389,54 @@ enum helios_invocation {
     HELIOS_INVOCATIONS(HELIOS_X_ENUM)
 #undef HELIOS_X_ENUM
 };
+
+/* ---- Names, from the tables above: null for a number not in the table. */
+static inline const char* helios_error_name(unsigned long long e) {
+    switch (e) {
+#define HELIOS_X_CASE(num, name, text) \
+    case num: return #name;
+        HELIOS_ERRORS(HELIOS_X_CASE)
+#undef HELIOS_X_CASE
+    }
+    return 0;
+}
+static inline const char* helios_error_text(unsigned long long e) {
+    switch (e) {
+#define HELIOS_X_CASE(num, name, text) \
+    case num: return text;
+        HELIOS_ERRORS(HELIOS_X_CASE)
+#undef HELIOS_X_CASE
+    }
+    return 0;
+}
+static inline const char* helios_fault_kind_name(unsigned long long k) {
+    switch (k) {
+#define HELIOS_X_CASE(num, name, text) \
+    case num: return #name;
+        HELIOS_FAULT_KINDS(HELIOS_X_CASE)
+#undef HELIOS_X_CASE
+    }
+    return 0;
+}
+static inline const char* helios_fault_kind_text(unsigned long long k) {
+    switch (k) {
+#define HELIOS_X_CASE(num, name, text) \
+    case num: return text;
+        HELIOS_FAULT_KINDS(HELIOS_X_CASE)
+#undef HELIOS_X_CASE
+    }
+    return 0;
+}
+
+/* ---- User rflags (x86_64): what a task may set, by its own instructions'
+ * results or through task_write_registers: CF PF AF ZF SF TF DF OF and ID.
+ * IF is always on and IOPL 0 (ports go through IOPort capabilities). AC is
+ * not granted: whether it traps depends on the machine's CR0.AM, so the two
+ * machines would differ. Both the kernel core (task_write_registers) and the
+ * x86_64 return path apply this one mask. */
+#define HELIOS_USER_RFLAGS_MASK 0x200DD5ull
+#define HELIOS_USER_RFLAGS_FIXED 0x202ull
+#define HELIOS_RFLAGS_TF 0x100ull
 
 /* Task state flags (task_info params[0]). */
 #define HELIOS_TASK_CONFIGURED 0x1u
