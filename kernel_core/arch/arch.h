@@ -71,6 +71,10 @@ uint64_t now_ns();
 
 // ---- Console and trace -------------------------------------------------------
 void console_write(const char* text, size_t length);
+// A kernel invariant broke (HELIOS_ASSERT): report `text` and never return.
+// Hardware prints it and halts the CPU; the simulator and the unit tests
+// abort with it, so a test run fails loudly at the broken invariant.
+[[noreturn]] void panic(const char* text, size_t length);
 
 // A kernel event for the trace (the simulator writes it to --trace; hardware
 // ignores it). `kind` is a TraceKind.

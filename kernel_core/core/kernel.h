@@ -5,6 +5,7 @@
 #include "objects/cspace.h"
 #include "objects/devmem.h"
 #include "objects/endpoint.h"
+#include "objects/notification.h"
 #include "objects/irq.h"
 #include "objects/memory.h"
 #include "objects/paging.h"
@@ -135,19 +136,26 @@ public:
     void abort_reply_wait(Task& caller);
     void poll_notify(List<PollWait, &PollWait::link>& pollers);
     uint32_t next_task_id() { return ++last_task_id_; }
+    uint32_t next_vspace_id() { return ++last_vspace_id_; }
+    // May the kernel copy to or from this physical address on a user's
+    // behalf (a RAM page, not a device page)?
+    bool kernel_may_touch(uint64_t address);
+
+    // ---- used by the object types' teardown steps (objects/<type>.cpp) ----
+    // Empty an embedded or contained slot of a dying object: an object whose
+    // last owner this was is queued for destruction, never destroyed here.
+    void release(Slot& slot);
+    // Take a dying task off the CPU and out of every kernel record.
+    void forget_task(Task& task);
 
 private:
     void teardown(Object* object);
     void free_object_frames(Object* object);
-    void teardown_task(Task& task);
     void embedded_revoked(Slot& slot);
     uint64_t frames_for(CapType type, uint64_t size);
     Result<uint64_t> alloc_frames(uint64_t count);
     Object* construct(CapType type, uint64_t first_frame, uint64_t size, uint64_t extra);
 
-    // Syscall handlers (uapi/).
-    void sys_dispatch(Task& task);
-    friend struct Uapi;
 
     void prepare_frames(uint64_t count);
 

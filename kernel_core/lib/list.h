@@ -1,6 +1,8 @@
 // Intrusive doubly linked lists: every kernel queue, enqueue never allocates.
 #pragma once
 
+#include "lib/assert.h"
+
 #include <stddef.h>
 
 namespace helios {
@@ -69,8 +71,11 @@ public:
     }
 
 private:
+    // A node is on at most one list: pushing one that is still linked
+    // elsewhere would silently move it, hiding the caller's bug, so it is
+    // a broken invariant. Move an item by removing it first.
     static void insert_before(ListNode* pos, ListNode* node) {
-        node->unlink();
+        HELIOS_ASSERT(!node->linked());
         node->next = pos;
         node->prev = pos->prev;
         pos->prev->next = node;

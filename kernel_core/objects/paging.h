@@ -72,11 +72,16 @@ private:
     uint64_t vaddr_ = 0;
 };
 
+// Placement::extra for a device page at `phys` (objects/page.cpp).
+uint64_t device_page_extra(uint64_t phys);
+
 // An address space. Its frame is the PML4. `arch_handle` belongs to the arch
 // backend (the simulator's husk process).
 class VSpace final : public Object {
 public:
     static constexpr CapType kType = HELIOS_CT_VSPACE;
+
+    explicit VSpace(uint32_t id) : id_(id) {}
 
     uint64_t root_phys() const { return first_frame() * HELIOS_PAGE_SIZE; }
     uint32_t id() const { return id_; }
@@ -88,7 +93,6 @@ public:
 
 private:
     friend class Paging;
-    friend class Kernel;
     uint32_t id_ = 0;
     uint64_t mapped_pages_ = 0;
 };

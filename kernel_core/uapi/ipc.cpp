@@ -1,4 +1,5 @@
-// Endpoint IPC, reply, notifications and poll.
+// Decoding of the IPC syscalls: send, recv, replies and poll, before the objects act.
+#include "core/message.h"
 #include "uapi/uapi.h"
 
 namespace helios {
@@ -17,60 +18,16 @@ Status Uapi::check_message(Kernel& k, Task& t, uint64_t tag, bool grant) {
     return {};
 }
 
-uint64_t Uapi::transfer(Kernel& k, Task& from, Task& to, uint64_t tag, uint64_t badge, bool grant) {
-    helios_ipcbuf* dst = k.ipcbuf_of(to);
-    unsigned nparams = HELIOS_TAG_NPARAMS(tag);
-    unsigned ncaps = grant ? HELIOS_TAG_NCAPS(tag) : 0;
-    if (nparams > HELIOS_MAX_PARAMS) nparams = HELIOS_MAX_PARAMS;
-    if (ncaps > HELIOS_MAX_CAPS) ncaps = HELIOS_MAX_CAPS;
-    if (!dst) return HELIOS_TAG(HELIOS_TAG_LABEL(tag), 0, 0);
-    dst->badge = badge;
-    if (from.msg_is_fault) {
-        for (unsigned i = 0; i < HELIOS_FAULT_NPARAMS; ++i) dst->params[i] = from.fault_params[i];
-        return HELIOS_TAG(HELIOS_LABEL_FAULT, 0, HELIOS_FAULT_NPARAMS);
-    }
-    helios_ipcbuf* src = k.ipcbuf_of(from);
-    if (!src) return HELIOS_TAG(HELIOS_TAG_LABEL(tag), 0, 0);
-    if (src != dst)
-        for (unsigned i = 0; i < nparams; ++i) dst->params[i] = src->params[i];
-    // Capabilities move: each is installed in the receiver, then cleared in
-    // the sender, so the object never loses its last owner on the way.
-    unsigned moved = 0;
-    helios_caddr_t chosen[HELIOS_MAX_CAPS];
-    CSpace* scs = from.cspace();
-    CSpace* dcs = to.cspace();
-    for (; moved < ncaps && scs && dcs; ++moved) {
-        auto s = scs->occupied(src->caps[moved]);
-        if (!s.ok()) break;
-        auto d = dcs->empty(dst->caps[moved], chosen, moved);
-        if (!d.ok()) break;
-        Slot& sslot = **s;
-        Slot& dslot = **d;
-        if (&sslot == &dslot) break;
-        Caps::install(dslot, sslot.object, sslot.type, sslot.rights, sslot.badge);
-        Caps::clear(sslot);
-        chosen[moved] = dcs->caddr_of(&dslot);
-    }
-    for (unsigned i = 0; i < moved; ++i) dst->caps[i] = chosen[i];
-    return HELIOS_TAG(HELIOS_TAG_LABEL(tag), moved, nparams);
-}
-
 void Uapi::ipc_send(Kernel& k, Task& t, Slot& slot, uint64_t tag, bool blocking, bool call) {
     if (slot.type == HELIOS_CT_NOTIFICATION) {
         if (!(slot.rights & HELIOS_RIGHT_SEND)) return t.set_result(Error::NO_RIGHTS);
-        signal(k, *static_cast<Notification*>(slot.object), slot.badge ? slot.badge : 1);
+        static_cast<Notification*>(slot.object)->signal(k, slot.badge ? slot.badge : 1);
         return t.set_result(Error::NONE, 0);
     }
     if (slot.type == HELIOS_CT_REPLY) {
         Status ok = check_message(k, t, tag, true);
         if (!ok.ok()) return t.set_result(ok.error());
-        auto* caller = static_cast<Task*>(slot.object);
-        Caps::clear(slot);  // a reply capability is used once
-        caller->reply_stored = false;
-        if (caller->blocked == BlockedOn::Reply) {
-            uint64_t delivered = transfer(k, t, *caller, tag, 0, true);
-            k.wake(*caller, Error::NONE, delivered);
-        }
+        reply_through_cap(k, t, slot, tag);
         return t.set_result(Error::NONE, 0);
     }
     if (slot.type != HELIOS_CT_ENDPOINT) {
@@ -83,103 +40,17 @@ void Uapi::ipc_send(Kernel& k, Task& t, Slot& slot, uint64_t tag, bool blocking,
     bool grant = slot.rights & HELIOS_RIGHT_GRANT;
     Status ok = check_message(k, t, tag, grant);
     if (!ok.ok()) return t.set_result(ok.error());
-
-    auto* ep = static_cast<Endpoint*>(slot.object);
-    if (Task* r = ep->receivers.front()) {
-        k.unblock_silently(*r);
-        uint64_t delivered = transfer(k, t, *r, tag, slot.badge, grant);
-        if (call) {
-            if (Task* old = r->reply_to) {
-                r->reply_to = nullptr;
-                old->replier = nullptr;
-                k.wake(*old, Error::ABORTED, 0);
-            }
-            r->reply_to = &t;
-            t.replier = r;
-            k.block(t, BlockedOn::Reply, nullptr);
-        } else {
-            t.set_result(Error::NONE, 0);
-        }
-        r->set_result(Error::NONE, delivered);
-        k.make_runnable(*r);
-        return;
-    }
-    if (!blocking) return t.set_result(Error::WOULD_BLOCK);
-    t.msg_tag = tag;
-    t.msg_badge = slot.badge;
-    t.msg_can_grant = grant;
-    t.msg_is_call = call;
-    t.msg_is_fault = false;
-    ep->senders.push_back(&t);
-    k.block(t, BlockedOn::Send, ep);
-    k.poll_notify(ep->pollers);
+    static_cast<Endpoint*>(slot.object)->send(k, t, tag, slot.badge, grant, blocking, call);
 }
 
 void Uapi::ipc_recv(Kernel& k, Task& t, Slot& slot, bool blocking) {
     if (slot.type == HELIOS_CT_NOTIFICATION) {
         if (!(slot.rights & HELIOS_RIGHT_RECV)) return t.set_result(Error::NO_RIGHTS);
-        return notification_wait(k, t, *static_cast<Notification*>(slot.object), blocking);
+        return static_cast<Notification*>(slot.object)->wait(k, t, blocking);
     }
     if (slot.type != HELIOS_CT_ENDPOINT) return t.set_result(Error::INVALID_CTYPE);
     if (!(slot.rights & HELIOS_RIGHT_RECV)) return t.set_result(Error::NO_RIGHTS);
-    auto* ep = static_cast<Endpoint*>(slot.object);
-    if (Task* s = ep->senders.front()) {
-        bool is_fault = s->msg_is_fault, is_call = s->msg_is_call;
-        s->wait_link.unlink();
-        uint64_t delivered = transfer(k, *s, t, s->msg_tag, s->msg_badge, s->msg_can_grant);
-        s->blocked = BlockedOn::None;
-        s->blocked_object = nullptr;
-        s->msg_is_fault = false;
-        t.set_result(Error::NONE, delivered);
-        if (is_fault) return;  // the faulting task stays suspended until resumed
-        if (is_call) {
-            if (Task* old = t.reply_to) {
-                t.reply_to = nullptr;
-                old->replier = nullptr;
-                k.wake(*old, Error::ABORTED, 0);
-            }
-            t.reply_to = s;
-            s->replier = &t;
-            s->blocked = BlockedOn::Reply;
-        } else {
-            s->set_result(Error::NONE, 0);
-            k.make_runnable(*s);
-        }
-        return;
-    }
-    if (!blocking) return t.set_result(Error::WOULD_BLOCK);
-    ep->receivers.push_back(&t);
-    k.block(t, BlockedOn::Recv, ep);
-    k.poll_notify(ep->pollers);
-}
-
-void Uapi::reply_to_caller(Kernel& k, Task& t, Task& caller, uint64_t tag) {
-    t.reply_to = nullptr;
-    caller.replier = nullptr;
-    uint64_t delivered = transfer(k, t, caller, tag, 0, true);
-    k.wake(caller, Error::NONE, delivered);
-}
-
-void Uapi::signal(Kernel& k, Notification& n, uint64_t bits) {
-    n.word |= bits;
-    if (!n.waiters.empty()) {
-        // Every waiter wakes with the same word; the word is consumed.
-        uint64_t word = n.word;
-        n.word = 0;
-        while (Task* w = n.waiters.front()) k.wake(*w, Error::NONE, word);
-    }
-    k.poll_notify(n.pollers);
-}
-
-void Uapi::notification_wait(Kernel& k, Task& t, Notification& n, bool blocking) {
-    if (n.word) {
-        uint64_t word = n.word;
-        n.word = 0;
-        return t.set_result(Error::NONE, word);
-    }
-    if (!blocking) return t.set_result(Error::WOULD_BLOCK);
-    n.waiters.push_back(&t);
-    k.block(t, BlockedOn::Wait, &n);
+    static_cast<Endpoint*>(slot.object)->receive(k, t, blocking);
 }
 
 void Uapi::poll_evaluate(Kernel& k, Task& t, bool may_block) {
@@ -206,13 +77,9 @@ void Uapi::poll_evaluate(Kernel& k, Task& t, bool may_block) {
         if ((e.events & HELIOS_POLL_SEND) && !(slot.rights & HELIOS_RIGHT_SEND)) return t.set_result(Error::NO_RIGHTS);
         objects[i] = slot.object;
         if (slot.type == HELIOS_CT_ENDPOINT) {
-            auto* ep = static_cast<Endpoint*>(slot.object);
-            if ((e.events & HELIOS_POLL_RECV) && !ep->senders.empty()) e.revents |= HELIOS_POLL_RECV;
-            if ((e.events & HELIOS_POLL_SEND) && !ep->receivers.empty()) e.revents |= HELIOS_POLL_SEND;
+            e.revents = static_cast<uint16_t>(static_cast<Endpoint*>(slot.object)->ready(e.events));
         } else if (slot.type == HELIOS_CT_NOTIFICATION) {
-            auto* n = static_cast<Notification*>(slot.object);
-            if ((e.events & HELIOS_POLL_RECV) && n->word) e.revents |= HELIOS_POLL_RECV;
-            if (e.events & HELIOS_POLL_SEND) e.revents |= HELIOS_POLL_SEND;
+            e.revents = static_cast<uint16_t>(static_cast<Notification*>(slot.object)->ready(e.events));
         } else {
             return t.set_result(Error::INVALID_CTYPE);
         }

@@ -1,38 +1,14 @@
-// Syscall entry and the handlers of every syscall in HELIOS_SYSCALLS.
+// The handlers of every syscall in HELIOS_SYSCALLS: decode, then hand to the objects.
 #include "arch/arch.h"
+#include "core/message.h"
 #include "uapi/uapi.h"
 
 namespace helios {
 
-void Kernel::enter_syscall(Task& task) {
-    stats.syscalls++;
-    in_entry_ = &task;
-    uint64_t nr = task.regs.rax;
-    arch::TraceEvent ev{};
-    ev.kind = arch::TraceKind::Syscall;
-    ev.task_id = task.id();
-    ev.number = nr;
-    for (unsigned i = 0; i < 6; ++i) ev.args[i] = Uapi::arg(task, i);
-    sys_dispatch(task);
-    // A task that blocked reports its result when it wakes; one destroyed
-    // by its own syscall reports nothing.
-    if (in_entry_ && task.blocked == BlockedOn::None) {
-        ev.status = task.regs.rax;
-        ev.value = task.regs.rdx;
-    } else {
-        ev.status = ~0ull;
-    }
-    arch::trace(ev);
-    bool yielded = in_entry_ && nr == HELIOS_SYS_yield;
-    in_entry_ = nullptr;
-    drain_destroy_queue();
-    reschedule_after(current_, yielded);
-}
-
-void Kernel::sys_dispatch(Task& task) {
+void Uapi::dispatch(Kernel& k, Task& task) {
     switch (task.regs.rax) {
 #define HELIOS_X_CASE(num, name, nargs, args, doc) \
-    case num: Uapi::sys_##name(*this, task); break;
+    case num: sys_##name(k, task); break;
         HELIOS_SYSCALLS(HELIOS_X_CASE)
 #undef HELIOS_X_CASE
         default: task.set_result(Error::INVALID_SYSCALL); break;
@@ -49,7 +25,7 @@ void Uapi::sys_writecons(Kernel& k, Task& t) {
     // (kernel_may_touch: a device page must fail here, not half-way through.)
     auto readable = [&](uint64_t va) {
         auto phys = k.paging.translate(*vs, va, false);
-        return phys.ok() && kernel_may_touch(k, *phys);
+        return phys.ok() && k.kernel_may_touch(*phys);
     };
     for (uint64_t off = 0; off < len; off += HELIOS_PAGE_SIZE) {
         if (!readable(addr + off)) return t.set_result(Error::INVALID_PARAM);
@@ -139,14 +115,14 @@ void Uapi::sys_signal(Kernel& k, Task& t) {
     s = *slot;
     if (s->type != HELIOS_CT_NOTIFICATION) return t.set_result(Error::INVALID_CTYPE);
     if (!(s->rights & HELIOS_RIGHT_SEND)) return t.set_result(Error::NO_RIGHTS);
-    signal(k, *static_cast<Notification*>(s->object), s->badge ? s->badge : 1);
+    static_cast<Notification*>(s->object)->signal(k, s->badge ? s->badge : 1);
     t.set_result(Error::NONE, 0);
 }
 
 static void wait_common(Kernel& k, Task& t, bool blocking) {
     auto n = t.cspace()->resolve<Notification>(Uapi::caddr_arg(t, 0), HELIOS_RIGHT_RECV);
     if (!n.ok()) return t.set_result(n.error());
-    Uapi::notification_wait(k, t, **n, blocking);
+    (*n)->wait(k, t, blocking);
 }
 
 void Uapi::sys_wait(Kernel& k, Task& t) { wait_common(k, t, true); }

@@ -2,6 +2,9 @@
 #include "arch/arch.h"
 #include "sim/machine/machine.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace helios::arch {
 
 using sim::Machine;
@@ -24,5 +27,11 @@ void port_out(uint16_t port, unsigned width, uint32_t value) { Machine::current(
 uint64_t now_ns() { return Machine::current().now_ns(); }
 void console_write(const char* text, size_t length) { Machine::current().console_write(text, length); }
 void trace(const TraceEvent& event) { Machine::current().trace(event); }
+// A broken kernel invariant ends the simulator at once: the husks die with it
+// (their tracer is gone), and the message names the invariant.
+void panic(const char* text, size_t length) {
+    std::fprintf(stderr, "helios-sim: %.*s\n", static_cast<int>(length), text);
+    std::abort();
+}
 
 }  // namespace helios::arch

@@ -135,8 +135,10 @@ TEST_CASE("task: rflags are sanitised (IF forced on, system bits dropped)", "[ta
     r.rflags = ~0ull;
     REQUIRE(write_regs(w, p, t, r).ok());
     auto* task = static_cast<Task*>(slot_of(p, t).object);
-    // CF PF AF ZF SF TF DF OF kept, bit 1 and IF set, IOPL/NT/RF/VM/AC... gone.
-    CHECK(task->regs.rflags == (0xDD5u | 0x202u));
+    // CF PF AF ZF SF TF DF OF and ID kept, bit 1 and IF set, IOPL/NT/RF/VM/AC... gone.
+    CHECK(task->regs.rflags == (0xDD5u | 0x200000u | 0x202u));
+    CHECK(task->regs.rflags == (HELIOS_USER_RFLAGS_MASK | HELIOS_USER_RFLAGS_FIXED));
+    CHECK((task->regs.rflags & HELIOS_RFLAGS_TF) != 0);  // a debugger in user space may single-step
     r.rflags = 0;
     REQUIRE(write_regs(w, p, t, r).ok());
     CHECK(task->regs.rflags == 0x202u);

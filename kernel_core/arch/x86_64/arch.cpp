@@ -79,4 +79,12 @@ void console_write(const char* text, size_t length) { x86::serial_write(text, le
 
 void trace(const TraceEvent&) {}
 
+void panic(const char* text, size_t length) {
+    char message[192];
+    size_t n = length < sizeof message - 1 ? length : sizeof message - 1;
+    for (size_t i = 0; i < n; ++i) message[i] = text[i];
+    message[n] = '\0';
+    x86::panic(message);
+}
+
 }  // namespace helios::arch

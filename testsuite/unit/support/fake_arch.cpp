@@ -3,6 +3,9 @@
 
 #include "core/kernel.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace helios::test {
 
 FakeArch& fake_arch() {
@@ -79,6 +82,12 @@ void port_out(uint16_t port, unsigned, uint32_t value) {
 uint64_t now_ns() { return fake_arch().now; }
 
 void console_write(const char* text, size_t length) { fake_arch().console.append(text, length); }
+
+// A broken kernel invariant fails the test run loudly, at the assertion.
+void panic(const char* text, size_t length) {
+    std::fprintf(stderr, "%.*s\n", static_cast<int>(length), text);
+    std::abort();
+}
 
 void trace(const TraceEvent& event) {
     if (fake_arch().record_trace) fake_arch().trace.push_back(event);

@@ -1,7 +1,6 @@
 // User memory access: walk the vspace's own tables, copy through the direct map.
 #include "arch/arch.h"
 #include "core/kernel.h"
-#include "uapi/uapi.h"
 
 namespace helios {
 
@@ -14,7 +13,7 @@ bool for_each_user_chunk(Kernel& k, VSpace& vs, uint64_t vaddr, uint64_t len, bo
     while (done < len) {
         uint64_t va = vaddr + done;
         auto phys = k.paging.translate(vs, va, write);
-        if (!phys.ok() || !Uapi::kernel_may_touch(k, *phys)) return false;
+        if (!phys.ok() || !k.kernel_may_touch(*phys)) return false;
         uint64_t in_page = HELIOS_PAGE_SIZE - (va & HELIOS_PAGE_MASK);
         uint64_t chunk = in_page < len - done ? in_page : len - done;
         fn(static_cast<unsigned char*>(arch::phys_to_virt(*phys)), done, chunk);
@@ -47,10 +46,10 @@ bool Kernel::copy_to_user(VSpace& vs, uint64_t vaddr, const void* src, uint64_t 
 // be touched that way: a device page (MMIO) mapped by a user must never be
 // read or written by the kernel on the user's behalf (reads have side
 // effects, and on hardware the direct map need not cover it at all).
-bool Uapi::kernel_may_touch(Kernel& k, uint64_t phys) {
-    uint64_t f = phys / HELIOS_PAGE_SIZE;
-    if (f < k.phys.first_frame() || f - k.phys.first_frame() >= k.phys.total_frames()) return false;
-    Object* owner = k.frame(f).owner;
+bool Kernel::kernel_may_touch(uint64_t address) {
+    uint64_t f = address / HELIOS_PAGE_SIZE;
+    if (f < phys.first_frame() || f - phys.first_frame() >= phys.total_frames()) return false;
+    Object* owner = frame(f).owner;
     return owner && owner->type() == HELIOS_CT_PAGE && !static_cast<Page*>(owner)->device();
 }
 
@@ -58,7 +57,7 @@ helios_ipcbuf* Kernel::ipcbuf_of(Task& task) {
     VSpace* vs = task.vspace();
     if (!vs || task.ipcbuf % HELIOS_PAGE_SIZE) return nullptr;
     auto where = paging.translate(*vs, task.ipcbuf, true);
-    if (!where.ok() || !Uapi::kernel_may_touch(*this, *where)) return nullptr;
+    if (!where.ok() || !kernel_may_touch(*where)) return nullptr;
     return static_cast<helios_ipcbuf*>(arch::phys_to_virt(*where));
 }
 

@@ -1,21 +1,34 @@
-// Fault delivery to supervisors, and interrupt delivery to notifications.
+// The kernel entries the arch calls: syscall, fault (delivered to supervisors), irq.
 #include "arch/arch.h"
 #include "lib/line_buffer.h"
 #include "uapi/uapi.h"
 
 namespace helios {
 
-namespace {
-const char* fault_kind_name(uint64_t kind) {
-    switch (kind) {
-#define HELIOS_X_NAME(num, name, text) \
-    case num: return text;
-        HELIOS_FAULT_KINDS(HELIOS_X_NAME)
-#undef HELIOS_X_NAME
-        default: return "unknown fault";
+void Kernel::enter_syscall(Task& task) {
+    stats.syscalls++;
+    in_entry_ = &task;
+    uint64_t nr = task.regs.rax;
+    arch::TraceEvent ev{};
+    ev.kind = arch::TraceKind::Syscall;
+    ev.task_id = task.id();
+    ev.number = nr;
+    for (unsigned i = 0; i < 6; ++i) ev.args[i] = Uapi::arg(task, i);
+    Uapi::dispatch(*this, task);
+    // A task that blocked reports its result when it wakes; one destroyed
+    // by its own syscall reports nothing.
+    if (in_entry_ && task.blocked == BlockedOn::None) {
+        ev.status = task.regs.rax;
+        ev.value = task.regs.rdx;
+    } else {
+        ev.status = ~0ull;
     }
+    arch::trace(ev);
+    bool yielded = in_entry_ && nr == HELIOS_SYS_yield;
+    in_entry_ = nullptr;
+    drain_destroy_queue();
+    reschedule_after(current_, yielded);
 }
-}  // namespace
 
 void Kernel::enter_fault(Task& task, const FaultInfo& fault) {
     stats.faults++;
@@ -47,30 +60,13 @@ void Kernel::deliver_fault(Task& task, const FaultInfo& fault) {
     if (!ep) {
         // Nobody supervises this task: it stays stopped and is reported.
         LineBuffer line;
-        line.put("[kernel] task ").put_dec(task.id()).put(" faulted: ").put(fault_kind_name(fault.kind));
+        line.put("[kernel] task ").put_dec(task.id()).put(" faulted: ").put(helios_fault_kind_text(fault.kind) ? helios_fault_kind_text(fault.kind) : "unknown fault");
         line.put(" at ip ").put_hex(fault.ip).put(" addr ").put_hex(fault.addr);
         line.put("; no fault endpoint, task stopped\n");
         arch::console_write(line.data(), line.size());
         return;
     }
-    task.msg_is_fault = true;
-    task.msg_tag = HELIOS_TAG(HELIOS_LABEL_FAULT, 0, HELIOS_FAULT_NPARAMS);
-    task.msg_badge = task.fault_slot.badge;
-    task.msg_can_grant = false;
-    task.msg_is_call = false;
-    if (Task* r = ep->receivers.front()) {
-        unblock_silently(*r);
-        uint64_t delivered = Uapi::transfer(*this, task, *r, task.msg_tag, task.msg_badge, false);
-        task.msg_is_fault = false;
-        r->set_result(Error::NONE, delivered);
-        make_runnable(*r);
-        return;
-    }
-    // Queue like a blocked sender; the supervisor's recv takes it.
-    ep->senders.push_back(&task);
-    task.blocked = BlockedOn::Send;
-    task.blocked_object = ep;
-    poll_notify(ep->pollers);
+    ep->send_fault(*this, task);
 }
 
 void Kernel::enter_irq(unsigned line) {
@@ -86,7 +82,7 @@ void Kernel::enter_irq(unsigned line) {
     // handler owes an ack either way (pending_ack mirrors the mask).
     if (irq) irq->pending_ack = true;
     if (irq && !irq->notification.is_null())
-        Uapi::signal(*this, *static_cast<Notification*>(irq->notification.object), 1ull << line);
+        static_cast<Notification*>(irq->notification.object)->signal(*this, 1ull << line);
     reschedule_after(current_, false);
 }
 
