@@ -88,6 +88,9 @@ struct TraceEvent {
     uint64_t args[6];
     uint64_t status;
     uint64_t value;
+    // Syscall events that invoked a kernel object: the operation's name from
+    // HELIOS_INVOCATIONS (static storage), or null.
+    const char* invocation;
 };
 void trace(const TraceEvent& event);
 

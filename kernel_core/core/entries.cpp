@@ -14,7 +14,9 @@ void Kernel::enter_syscall(Task& task) {
     ev.task_id = task.id();
     ev.number = nr;
     for (unsigned i = 0; i < 6; ++i) ev.args[i] = Uapi::arg(task, i);
+    invoked_ = nullptr;
     Uapi::dispatch(*this, task);
+    ev.invocation = invoked_;
     // A task that blocked reports its result when it wakes; one destroyed
     // by its own syscall reports nothing.
     if (in_entry_ && task.blocked == BlockedOn::None) {

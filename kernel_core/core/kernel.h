@@ -137,6 +137,8 @@ public:
     void poll_notify(List<PollWait, &PollWait::link>& pollers);
     uint32_t next_task_id() { return ++last_task_id_; }
     uint32_t next_vspace_id() { return ++last_vspace_id_; }
+    // The invocation the current syscall asked for (its name goes in the trace).
+    void note_invocation(const char* name) { invoked_ = name; }
     // May the kernel copy to or from this physical address on a user's
     // behalf (a RAM page, not a device page)?
     bool kernel_may_touch(uint64_t address);
@@ -164,6 +166,7 @@ private:
     Task* current_ = nullptr;
     Task* in_entry_ = nullptr;  // the task whose entry is being handled, while alive
     List<Object, &Object::destroy_link> destroy_queue_;
+    const char* invoked_ = nullptr;
     uint32_t last_task_id_ = 0;
     uint32_t last_vspace_id_ = 0;
 };
