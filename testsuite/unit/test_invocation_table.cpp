@@ -78,11 +78,10 @@ TEST_CASE("invocations: IN arguments are resolved with the row's type and rights
 TEST_CASE("invocations: the trace names the invoked operation", "[invocation]") {
     World w;
     Proc p = w.spawn();
+    REQUIRE(fake_arch().record_trace);  // the fake arch records by default
     fake_arch().trace.clear();
-    fake_arch().record_trace = true;
     w.invoke(p, kSlotMemory, HELIOS_INV_memory_info, {});
     w.sys(p, HELIOS_SYS_yield);
-    fake_arch().record_trace = false;
     bool named = false, unnamed_yield = false;
     for (const auto& e : fake_arch().trace) {
         if (e.kind != arch::TraceKind::Syscall) continue;
