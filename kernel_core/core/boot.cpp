@@ -46,7 +46,7 @@ struct Builder {
             // Walk by trying to install the deepest table; the paging code
             // reports which level is missing first.
             auto* pt = static_cast<PageTable*>(TRY(make(HELIOS_CT_PT)));
-            Status st = k.paging.map_table(*vs, *pt, vaddr, &missing);
+            Status st = k.paging().map_table(*vs, *pt, vaddr, &missing);
             if (st.ok()) {
                 give(next_slot++, pt, HELIOS_CT_PT);
                 return {};
@@ -56,7 +56,7 @@ struct Builder {
             if (st.error() != Error::MISSING_TABLES) return st.error();
             CapType type = missing == HELIOS_LEVEL_PDPT ? HELIOS_CT_PDPT : HELIOS_CT_PD;
             auto* t = static_cast<PageTable*>(TRY(make(type)));
-            TRY_STATUS(k.paging.map_table(*vs, *t, vaddr, &missing));
+            TRY_STATUS(k.paging().map_table(*vs, *t, vaddr, &missing));
             give(next_slot++, t, type);
         }
     }
@@ -66,7 +66,7 @@ struct Builder {
         TRY_STATUS(tables_for(vaddr));
         TRY_STATUS(have_free_slot());
         auto* p = static_cast<Page*>(TRY(make(HELIOS_CT_PAGE)));
-        TRY_STATUS(k.paging.map_page(*vs, *p, vaddr, flags, nullptr));
+        TRY_STATUS(k.paging().map_page(*vs, *p, vaddr, flags, nullptr));
         give(next_slot++, p, HELIOS_CT_PAGE);
         return p;
     }
@@ -127,13 +127,13 @@ Result<Task*> boot_init(Kernel& k, Memory& root, const BootConfig& config, BootE
             unsigned flags = (s.writable() ? HELIOS_MAP_WRITE : 0) | (s.executable() ? HELIOS_MAP_EXEC : 0);
             uint64_t start = s.vaddr & ~HELIOS_PAGE_MASK;
             for (uint64_t va = start; va < s.vaddr + s.memsz; va += HELIOS_PAGE_SIZE) {
-                auto pt = k.paging.translate(*b.vs, va, false);
+                auto pt = k.paging().translate(*b.vs, va, false);
                 unsigned char* dst = nullptr;
                 if (pt.ok()) {
                     // Two segments share this page: widen its permissions.
                     auto* owner = downcast<Page>(k.frame(*pt / HELIOS_PAGE_SIZE).owner);
                     if (owner) {
-                        (void)k.paging.protect_page(*owner, owner->flags() | flags);
+                        (void)k.paging().protect_page(*owner, owner->flags() | flags);
                         dst = b.bytes(owner);
                     }
                 } else {
@@ -169,7 +169,7 @@ Result<Task*> boot_init(Kernel& k, Memory& root, const BootConfig& config, BootE
             TRY_STATUS(b.tables_for(va));
             TRY_STATUS(b.have_free_slot());
             auto* p = static_cast<Page*>(TRY(b.make(HELIOS_CT_PAGE)));
-            TRY_STATUS(k.paging.map_page(*b.vs, *p, va, 0, nullptr));
+            TRY_STATUS(k.paging().map_page(*b.vs, *p, va, 0, nullptr));
             uint64_t off = i * HELIOS_PAGE_SIZE;
             uint64_t n = config.initramfs_size - off < HELIOS_PAGE_SIZE ? config.initramfs_size - off : HELIOS_PAGE_SIZE;
             copy_bytes(b.bytes(p), config.initramfs + off, n);
@@ -222,7 +222,7 @@ Result<Task*> boot_init(Kernel& k, Memory& root, const BootConfig& config, BootE
         return fail(built.error(), built.error() == Error::NOMEM ? "not enough memory to build init"
                                                                   : "could not build init's address space");
     }
-    k.init_task = task;
+    k.set_init_task(task);
     task->suspended = false;
     k.make_runnable(*task);
     k.switch_to(*task);

@@ -6,7 +6,7 @@
 namespace helios {
 
 void Kernel::enter_syscall(Task& task) {
-    stats.syscalls++;
+    stats_.syscalls++;
     in_entry_ = &task;
     uint64_t nr = task.regs.rax;
     arch::TraceEvent ev{};
@@ -33,7 +33,7 @@ void Kernel::enter_syscall(Task& task) {
 }
 
 void Kernel::enter_fault(Task& task, const FaultInfo& fault) {
-    stats.faults++;
+    stats_.faults++;
     in_entry_ = &task;
     arch::TraceEvent ev{};
     ev.kind = arch::TraceKind::Fault;
@@ -72,13 +72,13 @@ void Kernel::deliver_fault(Task& task, const FaultInfo& fault) {
 }
 
 void Kernel::enter_irq(unsigned line) {
-    stats.irqs++;
+    stats_.irqs++;
     arch::TraceEvent ev{};
     ev.kind = arch::TraceKind::Irq;
     ev.task_id = current_ ? current_->id() : 0;
     ev.number = line;
     arch::trace(ev);
-    Irq* irq = line < Irq::kLines ? irq_lines[line] : nullptr;
+    Irq* irq = line < Irq::kLines ? irq_lines_[line] : nullptr;
     if (line < Irq::kLines) arch::irq_mask(line);  // until the holder acks
     // The line is masked now even when the notification is gone, so the
     // handler owes an ack either way (pending_ack mirrors the mask).

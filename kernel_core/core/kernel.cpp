@@ -35,11 +35,11 @@ Result<Memory*> Kernel::init(uint64_t phys_base, uint64_t size) {
     auto* base = static_cast<unsigned char*>(arch::phys_to_virt(phys_base));
     frames_ = reinterpret_cast<Frame*>(base);
     frames_ready_ = 0;  // constructed on demand by frame()
-    phys.init(first, nframes, reinterpret_cast<uint64_t*>(base + table_bytes));
-    phys.reserve(first, meta_frames);
+    phys_.init(first, nframes, reinterpret_cast<uint64_t*>(base + table_bytes));
+    phys_.reserve(first, meta_frames);
 
-    uint64_t root_frame = TRY(phys.alloc_one());
-    auto* root = static_cast<Memory*>(construct(HELIOS_CT_MEMORY, root_frame, phys.free_frames(), 0));
+    uint64_t root_frame = TRY(phys_.alloc_one());
+    auto* root = static_cast<Memory*>(construct(HELIOS_CT_MEMORY, root_frame, phys_.free_frames(), 0));
     return root;
 }
 
@@ -52,11 +52,11 @@ void* Kernel::frame_ptr(uint64_t frame_number) { return arch::phys_to_virt(frame
 uint64_t Kernel::frames_for(CapType type, uint64_t size) { return object_type(type).frames(size); }
 
 Result<uint64_t> Kernel::alloc_frames(uint64_t count) {
-    if (injected_alloc_failures > 0) {
-        injected_alloc_failures--;
+    if (injected_alloc_failures_ > 0) {
+        injected_alloc_failures_--;
         return Error::NOMEM;
     }
-    uint64_t first = TRY(count == 1 ? phys.alloc_one() : phys.alloc_contiguous(count));
+    uint64_t first = TRY(count == 1 ? phys_.alloc_one() : phys_.alloc_contiguous(count));
     for (uint64_t i = 0; i < count; ++i) zero_bytes(frame_ptr(first + i), HELIOS_PAGE_SIZE);
     return first;
 }
@@ -70,8 +70,8 @@ Object* Kernel::construct(CapType type, uint64_t first_frame, uint64_t size, uin
     object->first_frame_ = first_frame;
     object->npages_ = static_cast<uint32_t>(described.frames(size));
     for (uint64_t i = 0; i < object->npages_; ++i) frame(first_frame + i).owner = object;
-    stats.objects_live++;
-    stats.live_by_type[type]++;
+    stats_.objects_live++;
+    stats_.live_by_type[type]++;
     if (described.created) described.created(*this, *object);
     return object;
 }
@@ -83,7 +83,7 @@ Result<Object*> Kernel::create_object(Memory& memory, CapType type, uint64_t siz
     TRY_STATUS(described.check_size(size));
     if (memory.dying()) return Error::INVALID_CSLOT;
     // The machine's own limits (host processes and threads in the simulator).
-    if (!arch::admit_object(type, stats.live_by_type[type])) return Error::NOMEM;
+    if (!arch::admit_object(type, stats_.live_by_type[type])) return Error::NOMEM;
     uint64_t frames = frames_for(type, size);
     uint64_t charge = frames + (type == HELIOS_CT_MEMORY ? size : 0);
     if (charge < frames) return Error::NOMEM;  // overflow
@@ -115,6 +115,24 @@ Result<Object*> Kernel::create_device_object(DevMem& devmem, CapType type, uint6
 Result<Object*> Kernel::create_boot_object(CapType type, uint64_t a, uint64_t b) {
     uint64_t first = TRY(alloc_frames(1));
     return construct(type, first, a, b);
+}
+
+Result<Object*> Kernel::create_uncharged_object(CapType type, uint64_t a, uint64_t b) {
+    HELIOS_ASSERT(type == HELIOS_CT_IOPORT || type == HELIOS_CT_IRQ);
+    List<Object, &Object::sibling>& live = type == HELIOS_CT_IOPORT ? ioports_ : irqs_;
+    if (live.size() >= kMaxUncharged) return Error::NOMEM;
+    Object* object = TRY(create_boot_object(type, a, b));
+    live.push_back(object);
+    return object;
+}
+
+void Kernel::kill_program(Task& task) {
+    Object* cs = task.cspace();
+    Object* vs = task.vspace();
+    destroy(&task);
+    destroy(cs);
+    destroy(vs);
+    reschedule_after(current_, false);
 }
 
 void Kernel::destroy(Object* object) {
@@ -164,7 +182,7 @@ void Kernel::embedded_revoked(Slot& slot) {
     if (auto* task = downcast<Task>(owner)) {
         // A task that lost its cspace or vspace can no longer run.
         if (!task->configured()) {
-            scheduler.remove(*task);
+            scheduler_.remove(*task);
             if (current_ == task) current_ = nullptr;
         }
     }
@@ -200,13 +218,15 @@ void Kernel::release(Slot& slot) {
 }
 
 void Kernel::forget_task(Task& task) {
-    scheduler.remove(task);
+    scheduler_.remove(task);
     if (current_ == &task) current_ = nullptr;
     if (in_entry_ == &task) in_entry_ = nullptr;
-    if (init_task == &task) init_task = nullptr;
+    if (init_task_ == &task) init_task_ = nullptr;
 }
 
 void Kernel::free_object_frames(Object* object) {
+    // Every capability was revoked first: none may point at freed frames.
+    HELIOS_ASSERT(object->caps.empty());
     Object* parent = object->parent_;
     uint64_t first = object->first_frame_;
     uint64_t count = object->npages_;
@@ -214,9 +234,9 @@ void Kernel::free_object_frames(Object* object) {
     if (auto* m = downcast<Memory>(object)) charge += m->quota();
     if (object->sibling.linked()) object->sibling.unlink();
     for (uint64_t i = 0; i < count; ++i) frame(first + i).owner = nullptr;
-    phys.free(first, count);
-    stats.objects_live--;
-    stats.live_by_type[object->type()]--;
+    phys_.free(first, count);
+    stats_.objects_live--;
+    stats_.live_by_type[object->type()]--;
     if (auto* pm = downcast<Memory>(parent)) pm->uncharge(charge);
     if (auto* pd = downcast<DevMem>(parent)) pd->child_gone();
 }

@@ -7,7 +7,7 @@ namespace helios {
 void Kernel::block(Task& task, BlockedOn on, Object* object) {
     task.blocked = on;
     task.blocked_object = object;
-    scheduler.remove(task);
+    scheduler_.remove(task);
     if (current_ == &task) current_ = nullptr;
 }
 
@@ -26,7 +26,7 @@ void Kernel::unblock_silently(Task& task) {
 
 void Kernel::make_runnable(Task& task) {
     if (!task.runnable() || &task == current_) return;
-    scheduler.enqueue(task);
+    scheduler_.enqueue(task);
 }
 
 void Kernel::wake(Task& task, Error status, uint64_t value) {
@@ -46,7 +46,7 @@ void Kernel::wake(Task& task, Error status, uint64_t value) {
 void Kernel::set_suspended(Task& task, bool suspended) {
     task.suspended = suspended;
     if (suspended) {
-        scheduler.remove(task);
+        scheduler_.remove(task);
         if (current_ == &task) current_ = nullptr;
     } else {
         make_runnable(task);
@@ -62,20 +62,20 @@ void Kernel::reschedule_after(Task* was_running, bool yielded) {
     Task* before = was_running;
     if (current_ && !current_->runnable()) current_ = nullptr;
     if (current_) {
-        int best = scheduler.best_priority();
+        int best = scheduler_.best_priority();
         if (yielded && best >= current_->priority) {
-            scheduler.enqueue(*current_);
-            current_ = scheduler.pop_next();
+            scheduler_.enqueue(*current_);
+            current_ = scheduler_.pop_next();
         } else if (best > current_->priority) {
             // Preempted by a higher priority: keep its turn at the front.
-            scheduler.enqueue_front(*current_);
-            current_ = scheduler.pop_next();
+            scheduler_.enqueue_front(*current_);
+            current_ = scheduler_.pop_next();
         }
     } else {
-        current_ = scheduler.pop_next();
+        current_ = scheduler_.pop_next();
     }
     if (current_ != before) {
-        stats.switches++;
+        stats_.switches++;
         arch::TraceEvent ev{};
         ev.kind = arch::TraceKind::Switch;
         ev.task_id = before ? before->id() : 0;
@@ -86,8 +86,8 @@ void Kernel::reschedule_after(Task* was_running, bool yielded) {
 
 void Kernel::switch_to(Task& task) {
     if (current_ == &task) return;
-    if (current_ && current_->runnable()) scheduler.enqueue(*current_);
-    scheduler.remove(task);
+    if (current_ && current_->runnable()) scheduler_.enqueue(*current_);
+    scheduler_.remove(task);
     current_ = &task;
 }
 
@@ -103,7 +103,7 @@ bool Kernel::task_may_access_port(Task& task, uint32_t port, unsigned width) {
     const Slot* hi = lo + cs->capacity();
     // Few IoPort objects exist; for each covering one, look for a cap to it
     // inside this task's cspace.
-    for (Object* o = ioports.front(); o; o = ioports.next(o)) {
+    for (Object* o = ioports_.front(); o; o = ioports_.next(o)) {
         auto* io = static_cast<IoPort*>(o);
         if (!io->covers(port, width)) continue;
         for (Slot* s = io->caps.front(); s; s = io->caps.next(s))

@@ -12,7 +12,7 @@ bool for_each_user_chunk(Kernel& k, VSpace& vs, uint64_t vaddr, uint64_t len, bo
     uint64_t done = 0;
     while (done < len) {
         uint64_t va = vaddr + done;
-        auto phys = k.paging.translate(vs, va, write);
+        auto phys = k.translate(vs, va, write);
         if (!phys.ok() || !k.kernel_may_touch(*phys)) return false;
         uint64_t in_page = HELIOS_PAGE_SIZE - (va & HELIOS_PAGE_MASK);
         uint64_t chunk = in_page < len - done ? in_page : len - done;
@@ -48,7 +48,7 @@ bool Kernel::copy_to_user(VSpace& vs, uint64_t vaddr, const void* src, uint64_t 
 // effects, and on hardware the direct map need not cover it at all).
 bool Kernel::kernel_may_touch(uint64_t address) {
     uint64_t f = address / HELIOS_PAGE_SIZE;
-    if (f < phys.first_frame() || f - phys.first_frame() >= phys.total_frames()) return false;
+    if (f < phys_.first_frame() || f - phys_.first_frame() >= phys_.total_frames()) return false;
     Object* owner = frame(f).owner;
     return owner && owner->type() == HELIOS_CT_PAGE && !static_cast<Page*>(owner)->device();
 }
@@ -56,7 +56,7 @@ bool Kernel::kernel_may_touch(uint64_t address) {
 helios_ipcbuf* Kernel::ipcbuf_of(Task& task) {
     VSpace* vs = task.vspace();
     if (!vs || task.ipcbuf % HELIOS_PAGE_SIZE) return nullptr;
-    auto where = paging.translate(*vs, task.ipcbuf, true);
+    auto where = paging_.translate(*vs, task.ipcbuf, true);
     if (!where.ok() || !kernel_may_touch(*where)) return nullptr;
     return static_cast<helios_ipcbuf*>(arch::phys_to_virt(*where));
 }

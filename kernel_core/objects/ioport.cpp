@@ -2,7 +2,7 @@
 #include "arch/arch.h"
 #include "core/kernel.h"
 #include "objects/invocation.h"
-#include "objects/irq.h"
+#include "objects/ioport.h"
 #include "objects/object_type.h"
 
 #include <new>
@@ -43,9 +43,7 @@ Error perform_iocontrol_issue(Invocation& invocation, uint64_t min, uint64_t max
     if (min > max || max > 0xFFFF) return Error::INVALID_PARAM;
     CSpace& mine = invocation.cspace();
     Slot* out = TRY(mine.empty(invocation.buffer.caps[0]));
-    if (k.ioports.size() >= Kernel::kMaxUnchargedObjects) return Error::NOMEM;
-    Object* io = TRY(k.create_boot_object(HELIOS_CT_IOPORT, min, max));
-    k.ioports.push_back(io);
+    Object* io = TRY(k.create_uncharged_object(HELIOS_CT_IOPORT, min, max));
     Caps::install(*out, io, HELIOS_CT_IOPORT, HELIOS_RIGHT_SEND, 0);
     invocation.value = mine.caddr_of(out);
     invocation.buffer.caps[0] = static_cast<helios_caddr_t>(invocation.value);

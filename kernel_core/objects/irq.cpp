@@ -3,7 +3,7 @@
 
 #include "arch/arch.h"
 #include "core/kernel.h"
-#include "objects/endpoint.h"
+#include "objects/notification.h"
 #include "objects/invocation.h"
 #include "objects/object_type.h"
 
@@ -18,7 +18,7 @@ Object* construct_irq(Kernel&, const Placement& p) { return new (p.frames) Irq(s
 void teardown_irq(Kernel& kernel, Object& object) {
     auto& irq = static_cast<Irq&>(object);
     kernel.release(irq.notification);
-    if (kernel.irq_lines[irq.line()] == &irq) kernel.irq_lines[irq.line()] = nullptr;
+    if (kernel.irq_line(irq.line()) == &irq) kernel.bind_irq_line(irq.line(), nullptr);
     arch::irq_mask(irq.line());
 }
 }  // namespace
@@ -39,15 +39,13 @@ const ObjectType& object_type_of<HELIOS_CT_IRQ>() {
 Error perform_irqcontrol_issue(Invocation& invocation, uint64_t line) {
     Kernel& k = invocation.kernel;
     if (line >= Irq::kLines || line == 0 || line == 2) return Error::INVALID_PARAM;  // timer, cascade
-    if (k.irq_lines[line]) return Error::BUSY;
+    if (k.irq_line(static_cast<unsigned>(line))) return Error::BUSY;
     auto* notification = invocation.argument<Notification>(0);
     CSpace& mine = invocation.cspace();
     Slot* out = TRY(mine.empty(invocation.buffer.caps[1]));
-    if (k.irqs.size() >= Kernel::kMaxUnchargedObjects) return Error::NOMEM;
-    auto* irq = static_cast<Irq*>(TRY(k.create_boot_object(HELIOS_CT_IRQ, line, 0)));
-    k.irqs.push_back(irq);
+    auto* irq = static_cast<Irq*>(TRY(k.create_uncharged_object(HELIOS_CT_IRQ, line, 0)));
     Caps::install(irq->notification, notification, HELIOS_CT_NOTIFICATION, HELIOS_RIGHT_SEND, 0, irq);
-    k.irq_lines[line] = irq;
+    k.bind_irq_line(static_cast<unsigned>(line), irq);
     arch::irq_mask(static_cast<unsigned>(line));
     Caps::install(*out, irq, HELIOS_CT_IRQ, HELIOS_RIGHT_SEND, 0);
     invocation.value = mine.caddr_of(out);

@@ -1,6 +1,7 @@
 // Memory: a quota of physical pages from which every other object is allocated.
 #pragma once
 
+#include "lib/assert.h"
 #include "objects/object.h"
 
 namespace helios {
@@ -25,7 +26,10 @@ public:
         used_ += n;
         return {};
     }
-    void uncharge(uint64_t n) { used_ -= n; }
+    void uncharge(uint64_t n) {
+        HELIOS_ASSERT(n <= used_);  // only what was charged comes back
+        used_ -= n;
+    }
 
     List<Object, &Object::sibling> children;
 

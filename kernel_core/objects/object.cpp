@@ -1,10 +1,15 @@
 // Capability install/clear: the only code that changes an object's cap list.
 #include "objects/object.h"
 
+#include "lib/assert.h"
+
 namespace helios {
 
 void Caps::install(Slot& dst, Object* object, CapType type, uint8_t rights, uint64_t badge,
                    Object* embedded_in) {
+    // Overwriting a capability would leave it on its object's list forever.
+    HELIOS_ASSERT(dst.is_null());
+    HELIOS_ASSERT(object != nullptr);
     dst.object = object;
     dst.type = type;
     dst.rights = rights;
@@ -24,6 +29,7 @@ Object* Caps::clear(Slot& slot) {
     slot.rights = 0;
     slot.badge = 0;
     if (type == HELIOS_CT_REPLY) return nullptr;
+    HELIOS_ASSERT(object->owning_caps_ > 0);
     object->owning_caps_--;
     return object->owning_caps_ == 0 ? object : nullptr;
 }

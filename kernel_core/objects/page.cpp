@@ -2,6 +2,7 @@
 #include "core/kernel.h"
 #include "objects/invocation.h"
 #include "objects/object_type.h"
+#include "objects/page.h"
 #include "objects/paging.h"
 
 #include <new>
@@ -21,7 +22,7 @@ Object* construct_page(Kernel&, const Placement& p) {
     uint64_t phys = device ? p.extra & ~HELIOS_PAGE_MASK : p.first_frame * HELIOS_PAGE_SIZE;
     return new (p.frame_record) Page(phys, device);
 }
-void teardown_page(Kernel& kernel, Object& page) { kernel.paging.unmap_page(static_cast<Page&>(page)); }
+void teardown_page(Kernel& kernel, Object& page) { kernel.paging().unmap_page(static_cast<Page&>(page)); }
 
 Error check_map_flags(const Invocation& invocation, uint64_t flags) {
     if (flags > 0xFF) return Error::INVALID_PARAM;
@@ -42,14 +43,14 @@ Error perform_page_map(Invocation& invocation, uint64_t vaddr, uint64_t flags) {
     auto* vs = invocation.argument<VSpace>(0);
     if (Error e = check_map_flags(invocation, flags); e != Error::NONE) return e;
     unsigned missing = 0;
-    Status st = invocation.kernel.paging.map_page(*vs, invocation.target<Page>(), vaddr,
+    Status st = invocation.kernel.paging().map_page(*vs, invocation.target<Page>(), vaddr,
                                                   static_cast<unsigned>(flags), &missing);
     invocation.value = missing;
     return st.error();
 }
 
 Error perform_page_unmap(Invocation& invocation) {
-    invocation.kernel.paging.unmap_page(invocation.target<Page>());
+    invocation.kernel.paging().unmap_page(invocation.target<Page>());
     return Error::NONE;
 }
 
@@ -60,7 +61,7 @@ Error perform_page_phys(Invocation& invocation) {
 
 Error perform_page_protect(Invocation& invocation, uint64_t flags) {
     if (Error e = check_map_flags(invocation, flags); e != Error::NONE) return e;
-    return invocation.kernel.paging.protect_page(invocation.target<Page>(), static_cast<unsigned>(flags)).error();
+    return invocation.kernel.paging().protect_page(invocation.target<Page>(), static_cast<unsigned>(flags)).error();
 }
 
 }  // namespace helios

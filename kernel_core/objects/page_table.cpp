@@ -2,6 +2,7 @@
 #include "core/kernel.h"
 #include "objects/invocation.h"
 #include "objects/object_type.h"
+#include "objects/page_table.h"
 #include "objects/paging.h"
 
 #include <new>
@@ -14,14 +15,14 @@ template <CapType Level>
 Object* construct_table(Kernel&, const Placement& p) {
     return new (p.frame_record) PageTable(Level);
 }
-void teardown_table(Kernel& kernel, Object& table) { kernel.paging.unmap_table(static_cast<PageTable&>(table)); }
+void teardown_table(Kernel& kernel, Object& table) { kernel.paging().unmap_table(static_cast<PageTable&>(table)); }
 
 template <CapType Level>
 constexpr ObjectType kTable{Level, true, any_size, one_frame, construct_table<Level>, nullptr, teardown_table, nullptr};
 
 Error map_table(Invocation& invocation, uint64_t vaddr) {
     unsigned missing = 0;
-    Status st = invocation.kernel.paging.map_table(*invocation.argument<VSpace>(0), invocation.target<PageTable>(),
+    Status st = invocation.kernel.paging().map_table(*invocation.argument<VSpace>(0), invocation.target<PageTable>(),
                                                    vaddr, &missing);
     invocation.value = missing;
     return st.error();

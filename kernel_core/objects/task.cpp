@@ -71,7 +71,7 @@ Error perform_task_configure(Invocation& invocation, uint64_t ipcbuf) {
     auto& target = invocation.target<Task>();
     auto* cs = invocation.argument<CSpace>(0);
     auto* vs = invocation.argument<VSpace>(1);
-    auto where = k.paging.translate(*vs, ipcbuf, true);
+    auto where = k.paging().translate(*vs, ipcbuf, true);
     // ipcbuf 0 means "not configured" (Task::configured): a page mapped at 0
     // must not be accepted, or a queued target would become unrunnable while
     // still on the run queue.
@@ -166,10 +166,10 @@ Error perform_task_set_priority(Invocation& invocation, uint64_t priority) {
     Kernel& k = invocation.kernel;
     auto& target = invocation.target<Task>();
     if (priority > HELIOS_PRIORITY_MAX) return Error::INVALID_PARAM;
-    bool queued = k.scheduler.queued(target);
-    k.scheduler.remove(target);
+    bool queued = k.scheduler().queued(target);
+    k.scheduler().remove(target);
     target.priority = static_cast<uint8_t>(priority);
-    if (queued) k.scheduler.enqueue(target);
+    if (queued) k.scheduler().enqueue(target);
     return Error::NONE;
 }
 

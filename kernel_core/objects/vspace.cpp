@@ -3,7 +3,7 @@
 #include "core/kernel.h"
 #include "objects/invocation.h"
 #include "objects/object_type.h"
-#include "objects/paging.h"
+#include "objects/vspace.h"
 
 #include <new>
 
@@ -19,7 +19,7 @@ Object* construct_vspace(Kernel& kernel, const Placement& p) {
 void vspace_created(Kernel&, Object& object) { arch::vspace_created(static_cast<VSpace&>(object)); }
 void teardown_vspace(Kernel& kernel, Object& object) {
     auto& vs = static_cast<VSpace&>(object);
-    kernel.paging.clear_vspace(vs);
+    kernel.paging().clear_vspace(vs);
     arch::vspace_destroyed(vs);
 }
 }  // namespace
@@ -32,7 +32,7 @@ const ObjectType& object_type_of<HELIOS_CT_VSPACE>() {
 }
 
 Error perform_vspace_lookup(Invocation& invocation, uint64_t vaddr) {
-    invocation.value = TRY(invocation.kernel.paging.translate(invocation.target<VSpace>(), vaddr, false));
+    invocation.value = TRY(invocation.kernel.paging().translate(invocation.target<VSpace>(), vaddr, false));
     return Error::NONE;
 }
 

@@ -24,7 +24,7 @@ void Uapi::sys_writecons(Kernel& k, Task& t) {
     // Validate the whole range first: all or nothing.
     // (kernel_may_touch: a device page must fail here, not half-way through.)
     auto readable = [&](uint64_t va) {
-        auto phys = k.paging.translate(*vs, va, false);
+        auto phys = k.paging().translate(*vs, va, false);
         return phys.ok() && k.kernel_may_touch(*phys);
     };
     for (uint64_t off = 0; off < len; off += HELIOS_PAGE_SIZE) {
@@ -159,7 +159,7 @@ void Uapi::sys_exit(Kernel& k, Task& t) {
     t.exited = true;
     t.exit_status = arg(t, 0);
     t.set_result(Error::NONE, 0);
-    k.scheduler.remove(t);
+    k.scheduler().remove(t);
     arch::TraceEvent ev{};
     ev.kind = arch::TraceKind::Exit;
     ev.task_id = t.id();

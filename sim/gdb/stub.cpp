@@ -16,7 +16,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "core/kernel.h"
+#include "core/inbound.h"
 #include "lib/tar.h"
 #include "sim/gdb/gdb_log.h"
 #include "sim/machine/machine.h"
@@ -382,7 +382,7 @@ bool GdbStub::before_run(Machine& machine, Task& task) {
         if (task.regs.rip != stepover_rip_ || !task.vspace()) {
             stepover_task_ = 0;
         } else if (!stepover_lifted_) {
-            auto phys = machine.kernel().paging.translate(*task.vspace(), stepover_rip_, false);
+            auto phys = machine.kernel().translate(*task.vspace(), stepover_rip_, false);
             if (phys.ok() && inserted_at_phys(*phys)) {
                 stepover_phys_ = *phys;
                 lift(stepover_phys_);
@@ -488,7 +488,7 @@ bool GdbStub::on_stop(Machine& machine, Task& task, const StopEvent& ev, user_re
     // One of our int3s (rip is just past it).
     if (ev.signo == SIGTRAP && ev.si_code == SI_KERNEL && task.vspace() && regs.rip > 0) {
         uint64_t at = regs.rip - 1;
-        auto phys = machine.kernel().paging.translate(*task.vspace(), at, false);
+        auto phys = machine.kernel().translate(*task.vspace(), at, false);
         if (phys.ok() && inserted_at_phys(*phys)) {
             regs.rip = at;
             if (!in_scope(*task.vspace(), at)) {
@@ -590,7 +590,7 @@ void GdbStub::on_idle(Machine& machine) {
     if (!poll_client(true, fresh)) return;
     // Every task is blocked: the stop names gdb's current thread (or init).
     Task* t = session_ ? task_by_id(session_->general_thread()) : nullptr;
-    if (!t) t = machine.kernel().init_task;
+    if (!t) t = machine.kernel().init_task();
     if (!t) {
         auto all = machine.tasks();
         if (!all.empty()) t = all.front();
@@ -662,7 +662,7 @@ size_t GdbStub::copy_memory(uint32_t tid, uint64_t addr, uint8_t* buf, size_t le
         uint64_t va = addr + done;
         if (va < addr) break;  // wrapped
         size_t chunk = std::min<size_t>(len - done, HELIOS_PAGE_SIZE - (va & (HELIOS_PAGE_SIZE - 1)));
-        auto phys = machine_->kernel().paging.translate(*t->vspace(), va, false);
+        auto phys = machine_->kernel().translate(*t->vspace(), va, false);
         if (!phys.ok() || !phys_ok(*phys, chunk)) break;
         auto* p = static_cast<uint8_t*>(machine_->phys_to_virt(*phys));
         std::memcpy(write ? p : buf + done, write ? buf + done : p, chunk);
@@ -860,7 +860,7 @@ void GdbStub::insert_in(VSpace& vs) {
         bool have = false;
         for (const Inserted& i : inserted_) have = have || (i.vspace == vs.id() && i.addr == b.addr);
         if (have) continue;
-        auto phys = machine_->kernel().paging.translate(vs, b.addr, false);
+        auto phys = machine_->kernel().translate(vs, b.addr, false);
         if (!phys.ok() || !phys_ok(*phys, 1)) continue;  // not mapped (yet) in this one
         auto* p = static_cast<uint8_t*>(machine_->phys_to_virt(*phys));
         // A frame shared by two address spaces holds one int3 and one original byte.
@@ -910,7 +910,7 @@ void GdbStub::remove_all() {
         if (!first || !phys_ok(i.phys, 1)) continue;
         auto vs = spaces.find(i.vspace);
         if (vs == spaces.end()) continue;
-        auto now = machine_->kernel().paging.translate(*vs->second, i.addr, false);
+        auto now = machine_->kernel().translate(*vs->second, i.addr, false);
         if (!now.ok() || *now != i.phys) continue;
         auto* p = static_cast<uint8_t*>(machine_->phys_to_virt(i.phys));
         if (*p == kInt3) *p = i.orig;
@@ -948,7 +948,7 @@ int GdbStub::insert_point(uint32_t tid, PointType type, uint64_t addr, uint64_t 
             VSpace* vs = other->vspace();
             if (!vs || program_of(*vs) != program) continue;
             some = true;
-            mapped = mapped || machine_->kernel().paging.translate(*vs, addr, false).ok();
+            mapped = mapped || machine_->kernel().translate(*vs, addr, false).ok();
         }
         if (some && !mapped) return 14;  // EFAULT
         breaks_.push_back({program, addr});

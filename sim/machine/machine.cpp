@@ -232,7 +232,7 @@ void Machine::task_destroyed(Task& task) {
 }
 
 void Machine::task_exited(Task& task, uint64_t status) {
-    if (&task == kernel_.init_task) init_exit_ = static_cast<int>(status & 0xFF);
+    if (&task == kernel_.init_task()) init_exit_ = static_cast<int>(status & 0xFF);
     task_destroyed(task);  // its Linux thread is no longer needed
 }
 
@@ -451,23 +451,16 @@ void Machine::apply_injection(const Injection& inj) {
     switch (inj.kind) {
         case Injection::Kind::UartInput: push_uart_bytes(inj.port, inj.bytes.data(), inj.bytes.size()); break;
         case Injection::Kind::Preempt: kernel_.enter_tick(); break;
-        case Injection::Kind::FailAlloc: kernel_.injected_alloc_failures += inj.count; break;
+        case Injection::Kind::FailAlloc:
+            kernel_.fail_next_allocations(kernel_.pending_allocation_failures() + inj.count);
+            break;
         case Injection::Kind::IrqDrop: irq_drop_[inj.line]++; break;
         case Injection::Kind::IrqDup: irq_dup_[inj.line]++; break;
         case Injection::Kind::SpuriousIrq: kernel_.enter_irq(inj.line); break;
         case Injection::Kind::UartCorrupt: uart_corrupt_[inj.port] = inj.xor_mask; break;
         case Injection::Kind::KillTask:
-            if (Task* t = find_task(inj.task)) {
-                // Kill the process, as an OOM killer or a crash would: the
-                // task, its cspace (so capabilities it held, such as stored
-                // replies, are revoked and their callers learn) and its vspace.
-                Object* cs = t->cspace();
-                Object* vs = t->vspace();
-                kernel_.destroy(t);
-                kernel_.destroy(cs);
-                kernel_.destroy(vs);
-                kernel_.reschedule_after(kernel_.current(), false);
-            }
+            // The program dies as a crash or an OOM killer would end it.
+            if (Task* t = find_task(inj.task)) kernel_.kill_program(*t);
             break;
         case Injection::Kind::Fault:
             if (Task* t = find_task(inj.task); t && !t->exited) {
@@ -825,9 +818,9 @@ std::vector<Task*> Machine::tasks() {
 }
 
 std::string Machine::program_name(VSpace& vs) {
-    if (kernel_.init_task && kernel_.init_task->vspace() == &vs) return "init";
+    if (kernel_.init_task() && kernel_.init_task()->vspace() == &vs) return "init";
     // Programs started by a loader have a read-only procinfo page naming them.
-    auto phys = kernel_.paging.translate(vs, HELIOS_PROCINFO_ADDR, false);
+    auto phys = kernel_.translate(vs, HELIOS_PROCINFO_ADDR, false);
     if (!phys.ok() || *phys + sizeof(helios_procinfo) > memory_->size()) return "";
     const auto* info = static_cast<const helios_procinfo*>(phys_to_virt(*phys));
     if (info->magic != HELIOS_PROCINFO_MAGIC) return "";
@@ -837,7 +830,7 @@ std::string Machine::program_name(VSpace& vs) {
 }
 
 std::string Machine::task_name(const Task& task) const {
-    if (&task == kernel_.init_task) return "init";
+    if (&task == kernel_.init_task()) return "init";
     if (VSpace* vs = task.vspace()) {
         std::string name = const_cast<Machine*>(this)->program_name(*vs);
         if (!name.empty()) return name;
@@ -872,7 +865,7 @@ RunOutcome Machine::run_loop() {
         boundary_due = true;
         Task* task = kernel_.current();
         if (!task) {
-            if (!kernel_.init_task) return {70, "init was destroyed"};
+            if (!kernel_.init_task()) return {70, "init was destroyed"};
             if (!has_live_input()) return {75, "every task is blocked and no input can arrive (deadlock)"};
             // Idle: virtual time jumps to the next tick; wait for input.
             clock_.advance_to(next_tick_);

@@ -1,8 +1,7 @@
 // Machine: one simulated PC running the hosted kernel core over ptrace'd husks.
 #pragma once
 
-#include "core/boot.h"
-#include "core/kernel.h"
+#include "core/inbound.h"
 #include "sim/devices/char_backend.h"
 #include "sim/devices/interrupt_controller.h"
 #include "sim/devices/uart16550.h"

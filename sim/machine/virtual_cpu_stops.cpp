@@ -50,7 +50,7 @@ bool Machine::emulate_low_page_access(Task& task, Thread& th, const StopEvent& e
     // fault. The same on every host and as any user.
     if (ev.fault_addr >= kUserBottom || (ev.si_code != SEGV_MAPERR && ev.si_code != SEGV_ACCERR)) return false;
     VSpace* vs = task.vspace();
-    if (!vs || !kernel_.paging.translate(*vs, ev.fault_addr & ~HELIOS_PAGE_MASK, false).ok()) return false;
+    if (!vs || !kernel_.translate(*vs, ev.fault_addr & ~HELIOS_PAGE_MASK, false).ok()) return false;
     uint8_t insn[15];
     const size_t n = th.husk->read_instruction(th.regs.rip, insn, sizeof insn);
     auto move = decode_simple_move(insn, n, th.regs.rip, th.regs);

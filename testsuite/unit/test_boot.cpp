@@ -99,12 +99,12 @@ TEST_CASE("boot: init from a tar gets its entry point, stack and slots, and runs
     auto init = boot_init(w.k, *w.root, config_for(tar), &why);
     INFO((why.what ? why.what : "") << " " << (why.detail ? why.detail : ""));
     REQUIRE(init.ok());
-    CHECK(w.k.init_task == *init);
+    CHECK(w.k.init_task() == *init);
     CHECK((*init)->regs.rip == kCodeAddr);
     CHECK((*init)->regs.rsp == HELIOS_INIT_STACK_TOP);
     CHECK(w.k.current() == *init);
     // The .bss is mapped (zeroed) and writable through the kernel's tables.
-    auto bss = w.k.paging.translate(*(*init)->vspace(), kBssAddr + 60 * 1024, true);
+    auto bss = w.k.paging().translate(*(*init)->vspace(), kBssAddr + 60 * 1024, true);
     CHECK(bss.ok());
     // The boot objects (owned by no Memory) are roots for the checker.
     auto* cs = downcast<CSpace>((*init)->cspace());
@@ -119,24 +119,24 @@ TEST_CASE("boot: an init needing more slots than its cspace has is refused, and 
     World w(64u << 20);
     KernelChecker check(w.k, w.root, w.frames_used());
     const uint64_t used_before = w.root->used();
-    const uint64_t live_before = w.k.stats.objects_live;
+    const uint64_t live_before = w.k.stats().objects_live;
     std::vector<uint8_t> tar = make_tar(make_elf(17u << 20));
     BootError why;
     auto init = boot_init(w.k, *w.root, config_for(tar), &why);
     REQUIRE_FALSE(init.ok());
     REQUIRE(why.what != nullptr);
     CHECK(std::string(why.what).find("more capability slots than init's cspace has") != std::string::npos);
-    CHECK(w.k.init_task == nullptr);
+    CHECK(w.k.init_task() == nullptr);
     CHECK(w.k.current() == nullptr);
     w.k.drain_destroy_queue();
     CHECK(w.root->used() == used_before);
-    CHECK(w.k.stats.objects_live == live_before);
+    CHECK(w.k.stats().objects_live == live_before);
     for (const std::string& problem : check.check(true, true)) FAIL_CHECK(problem);
 }
 
 TEST_CASE("boot: frame records are built on demand, not for the whole machine", "[boot][memory]") {
     World w(64u << 20);
-    const uint64_t total = w.k.phys.total_frames();
+    const uint64_t total = w.k.phys().total_frames();
     // Only the frames handed out so far (metadata, root) have records.
     CHECK(w.k.frames_ready() < total / 4);
     std::vector<uint8_t> tar = make_tar(make_elf(64 * 1024));
@@ -144,6 +144,6 @@ TEST_CASE("boot: frame records are built on demand, not for the whole machine", 
     REQUIRE(boot_init(w.k, *w.root, config_for(tar), &why).ok());
     CHECK(w.k.frames_ready() < total / 2);
     // A record far above the high-water mark reads as empty.
-    CHECK(w.k.frame(w.k.phys.first_frame() + total - 1).owner == nullptr);
+    CHECK(w.k.frame(w.k.phys().first_frame() + total - 1).owner == nullptr);
     CHECK(w.k.frames_ready() == total);
 }

@@ -51,7 +51,7 @@ TEST_CASE("clock: arguments are ignored; only rax and rdx change; the task keeps
     r.r15 = 15;
     r.rip = 0x401000;
     fake_arch().now = 0x1234'5678'9ABCull;
-    uint64_t switches = w.k.stats.switches;
+    uint64_t switches = w.k.stats().switches;
     SysResult res = w.sys(p, HELIOS_SYS_clock, ~0ull, 0xDEAD, 0xBEEF, 0x77, 0x88, 0x99);
     REQUIRE(res.ok());
     CHECK(res.value == 0x1234'5678'9ABCull);
@@ -68,7 +68,7 @@ TEST_CASE("clock: arguments are ignored; only rax and rdx change; the task keeps
     CHECK(r.r9 == 0x99);
     CHECK_FALSE(is_blocked(p));
     CHECK(w.k.current() == p.task);
-    CHECK(w.k.stats.switches == switches);
+    CHECK(w.k.stats().switches == switches);
     (void)other;
 }
 

@@ -116,12 +116,12 @@ TEST_CASE("cspace: move of the last capability keeps the object alive", "[cspace
     World w;
     Proc p = w.spawn();
     helios_caddr_t ep = w.alloc(p, HELIOS_CT_ENDPOINT);
-    uint64_t live = w.k.stats.objects_live;
+    uint64_t live = w.k.stats().objects_live;
     SysResult r = cap_move(w, p, HELIOS_CADDR_UNDEF, ep);
     REQUIRE(r.ok());
     CHECK(r.value == ep + 1);
     CHECK(p.ipc->caps[0] == ep + 1);
-    CHECK(w.k.stats.objects_live == live);
+    CHECK(w.k.stats().objects_live == live);
     CHECK(slot_of(p, ep + 1).object->owning_caps() == 1);
 }
 
@@ -137,15 +137,15 @@ TEST_CASE("cspace: move into an occupied slot fails and changes nothing", "[cspa
 TEST_CASE("cspace: destroy empties the slot; the last capability frees the object", "[cspace]") {
     World w;
     Proc p = w.spawn();
-    uint64_t live = w.k.stats.objects_live;
+    uint64_t live = w.k.stats().objects_live;
     helios_caddr_t ep = w.alloc(p, HELIOS_CT_ENDPOINT);
     REQUIRE(cap_copy(w, p, 10, ep).ok());
-    CHECK(w.k.stats.objects_live == live + 1);
+    CHECK(w.k.stats().objects_live == live + 1);
     REQUIRE(cap_destroy(w, p, ep).ok());
     CHECK(slot_of(p, ep).is_null());
-    CHECK(w.k.stats.objects_live == live + 1);
+    CHECK(w.k.stats().objects_live == live + 1);
     REQUIRE(cap_destroy(w, p, 10).ok());
-    CHECK(w.k.stats.objects_live == live);
+    CHECK(w.k.stats().objects_live == live);
     CHECK(mem_info(w, p).used == 0);
 }
 

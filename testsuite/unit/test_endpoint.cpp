@@ -66,7 +66,7 @@ TEST_CASE("endpoint: sender first, then receiver: the sender blocks until taken"
     CHECK(x.b.ipc->params[0] == 8);
     CHECK_FALSE(is_blocked(x.a));
     CHECK(w.result_of(x.a).status == Error::NONE);
-    CHECK(w.k.scheduler.queued(*x.a.task));
+    CHECK(w.k.scheduler().queued(*x.a.task));
 }
 
 TEST_CASE("endpoint: several senders are served in FIFO order", "[endpoint]") {
@@ -157,10 +157,10 @@ TEST_CASE("endpoint: a call queued before the server receives still gets its rep
     CHECK(x.a.task->blocked == BlockedOn::Send);
     REQUIRE(w.sys(x.b, HELIOS_SYS_recv, kEp).ok());
     CHECK(x.a.task->blocked == BlockedOn::Reply);
-    CHECK_FALSE(w.k.scheduler.queued(*x.a.task));
+    CHECK_FALSE(w.k.scheduler().queued(*x.a.task));
     REQUIRE(w.sys(x.b, HELIOS_SYS_reply, HELIOS_TAG(9, 0, 0)).ok());
     CHECK(HELIOS_TAG_LABEL(w.result_of(x.a).value) == 9);
-    CHECK(w.k.scheduler.queued(*x.a.task));
+    CHECK(w.k.scheduler().queued(*x.a.task));
 }
 
 TEST_CASE("endpoint: reply without a caller is INVALID_CSLOT", "[endpoint]") {
@@ -225,7 +225,7 @@ TEST_CASE("endpoint: destroying a stored reply capability aborts the caller", "[
     CHECK_FALSE(is_blocked(x.a));
     CHECK(w.result_of(x.a).status == Error::ABORTED);
     CHECK_FALSE(x.a.task->reply_stored);
-    CHECK(w.k.scheduler.queued(*x.a.task));
+    CHECK(w.k.scheduler().queued(*x.a.task));
 }
 
 TEST_CASE("endpoint: a new call aborts the unanswered implicit reply", "[endpoint]") {
@@ -423,7 +423,7 @@ TEST_CASE("endpoint: destroying the last capability aborts a waiting receiver", 
     REQUIRE(is_blocked(r));
     REQUIRE(cap_destroy(w, p, ep).ok());
     CHECK(w.result_of(r).status == Error::ABORTED);
-    CHECK(w.k.scheduler.queued(*r.task));
+    CHECK(w.k.scheduler().queued(*r.task));
 }
 
 TEST_CASE("endpoint: too many params or caps is INVALID_PARAM", "[endpoint]") {
@@ -515,7 +515,7 @@ TEST_CASE("endpoint: a receiver without an IPC buffer gets the label only", "[en
     // The receiver's IPC buffer page disappears while it waits.
     for (Page* pg = x.b.vspace->pages.front(); pg; pg = x.b.vspace->pages.next(pg))
         if (pg->vaddr() == kIpcBufAddr) {
-            w.k.paging.unmap_page(*pg);
+            w.k.paging().unmap_page(*pg);
             break;
         }
     REQUIRE(w.k.ipcbuf_of(*x.b.task) == nullptr);

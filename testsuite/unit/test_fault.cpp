@@ -53,10 +53,10 @@ TEST_CASE("fault: a waiting supervisor receives the fault message", "[fault]") {
     CHECK(s.sup.ipc->badge == 0);
     // The faulting task is stopped and flagged.
     CHECK(s.child.task->suspended);
-    CHECK_FALSE(w.k.scheduler.queued(*s.child.task));
+    CHECK_FALSE(w.k.scheduler().queued(*s.child.task));
     CHECK(task_info(w, s.sup, s.child_cap).flags ==
           (HELIOS_TASK_CONFIGURED | HELIOS_TASK_SUSPENDED | HELIOS_TASK_FAULTED));
-    CHECK(w.k.stats.faults == 1);
+    CHECK(w.k.stats().faults == 1);
 }
 
 TEST_CASE("fault: without a waiting receiver the fault queues for a later recv", "[fault]") {
@@ -75,7 +75,7 @@ TEST_CASE("fault: without a waiting receiver the fault queues for a later recv",
     // Received, but still stopped; and the supervisor has no reply to give.
     CHECK_FALSE(is_blocked(s.child));
     CHECK(s.child.task->suspended);
-    CHECK_FALSE(w.k.scheduler.queued(*s.child.task));
+    CHECK_FALSE(w.k.scheduler().queued(*s.child.task));
     CHECK(s.sup.task->reply_to == nullptr);
 }
 
@@ -87,7 +87,7 @@ TEST_CASE("fault: the task stays stopped until task_resume", "[fault]") {
     w.k.enter_tick();
     CHECK(w.k.current() != s.child.task);
     REQUIRE(w.invoke(s.sup, s.child_cap, HELIOS_INV_task_resume, {}).ok());
-    CHECK(w.k.scheduler.queued(*s.child.task));
+    CHECK(w.k.scheduler().queued(*s.child.task));
     CHECK_FALSE(s.child.task->faulted);
     CHECK(task_info(w, s.sup, s.child_cap).flags == HELIOS_TASK_CONFIGURED);
 }
@@ -97,7 +97,7 @@ TEST_CASE("fault: resume before the supervisor received withdraws the message", 
     Supervised s = make(w);
     w.k.enter_fault(*s.child.task, page_fault(0x5000));
     REQUIRE(w.invoke(s.sup, s.child_cap, HELIOS_INV_task_resume, {}).ok());
-    CHECK(w.k.scheduler.queued(*s.child.task));
+    CHECK(w.k.scheduler().queued(*s.child.task));
     CHECK(w.sys(s.sup, HELIOS_SYS_nbrecv, s.ep).status == Error::WOULD_BLOCK);
 }
 
@@ -127,7 +127,7 @@ TEST_CASE("fault: without a fault endpoint the task is stopped and the console s
     w.k.enter_fault(*p.task, FaultInfo{HELIOS_FAULT_INVALID_OPCODE, 0, 0x400ABC, HELIOS_ACCESS_EXEC});
     CHECK(p.task->suspended);
     CHECK(p.task->faulted);
-    CHECK_FALSE(w.k.scheduler.queued(*p.task));
+    CHECK_FALSE(w.k.scheduler().queued(*p.task));
     CHECK(w.k.current() == q.task);
     const std::string& c = fake_arch().console;
     CHECK(c.find("task " + std::to_string(p.task->id()) + " faulted") != std::string::npos);
@@ -162,7 +162,7 @@ TEST_CASE("fault: destroying the fault endpoint leaves a queued faulter stopped"
     CHECK_FALSE(is_blocked(s.child));
     CHECK(s.child.task->suspended);
     CHECK(s.child.task->faulted);
-    CHECK_FALSE(w.k.scheduler.queued(*s.child.task));
+    CHECK_FALSE(w.k.scheduler().queued(*s.child.task));
     CHECK(s.child.task->fault_endpoint() == nullptr);
 }
 
@@ -194,7 +194,7 @@ TEST_CASE("fault: task::pagefault scenario (fault at 0x100, map a page at 0, res
     Supervised s = make(w);
     Proc& c = s.child;
     // The child touches 0x100: nothing is mapped there.
-    CHECK_FALSE(w.k.paging.translate(*c.vspace, 0x100, true).ok());
+    CHECK_FALSE(w.k.paging().translate(*c.vspace, 0x100, true).ok());
     w.sys(s.sup, HELIOS_SYS_recv, s.ep);
     w.k.enter_fault(*c.task, page_fault(0x100, 0x401000, HELIOS_ACCESS_WRITE));
     REQUIRE(w.result_of(s.sup).ok());
@@ -216,6 +216,6 @@ TEST_CASE("fault: task::pagefault scenario (fault at 0x100, map a page at 0, res
     uint32_t v = 0xAA55;
     CHECK(w.poke(c, 0x100, &v, sizeof v));
     CHECK(fake_arch().mappings[c.vspace->id()].count(0) == 1);
-    CHECK((w.k.scheduler.queued(*c.task) || w.k.current() == c.task));
+    CHECK((w.k.scheduler().queued(*c.task) || w.k.current() == c.task));
     REQUIRE(w.sys(c, HELIOS_SYS_yield).ok());
 }

@@ -283,7 +283,7 @@ private:
         uint64_t addr = 0;
         for (unsigned i = 0; i < 64 && !addr; ++i) {
             uint64_t a = kThreadIpcBase + ((next_thread_ + i) % 256) * HELIOS_PAGE_SIZE;
-            if (!w_.k.paging.translate(*host->vspace(), a, false).ok()) addr = a;
+            if (!w_.k.paging().translate(*host->vspace(), a, false).ok()) addr = a;
         }
         if (!addr) return false;
         next_thread_++;
@@ -354,11 +354,11 @@ private:
         if (r < 120) {
             // An allocation while the next frame allocations fail (a full
             // machine): all-or-nothing must hold. Then back to normal.
-            w_.k.injected_alloc_failures = 1 + static_cast<uint32_t>(rnd(2));
+            w_.k.fail_next_allocations(1 + static_cast<uint32_t>(rnd(2)));
             force_alloc_ = true;
             syscall(pick(runnable));
             force_alloc_ = false;
-            w_.k.injected_alloc_failures = 0;
+            w_.k.fail_next_allocations(0);
             return true;
         }
         syscall(pick(runnable));
@@ -391,7 +391,7 @@ private:
         unsigned line;
         std::vector<unsigned> bound;
         for (unsigned l = 0; l < Irq::kLines; ++l)
-            if (w_.k.irq_lines[l]) bound.push_back(l);
+            if (w_.k.irq_line(l)) bound.push_back(l);
         if (!bound.empty() && chance(60))
             line = pick(bound);
         else if (chance(85))
@@ -422,7 +422,7 @@ private:
     bool revive() {
         // An interrupt for a bound line whose notification has waiters.
         for (unsigned l = 0; l < Irq::kLines; ++l) {
-            Irq* irq = w_.k.irq_lines[l];
+            Irq* irq = w_.k.irq_line(l);
             if (!irq || irq->notification.is_null()) continue;
             auto* n = static_cast<Notification*>(irq->notification.object);
             if (!n->waiters.empty() || !n->pollers.empty()) {
@@ -890,12 +890,12 @@ private:
             checker_.remove_root(v.object);
             if (Object* last = Caps::clear(v)) k.destroy(last);
         }
-        CHECK(k.irqs.empty());
-        CHECK(k.ioports.empty());
-        for (Irq* irq : k.irq_lines) CHECK(irq == nullptr);
+        CHECK(k.irqs().empty());
+        CHECK(k.ioports().empty());
+        for (unsigned line = 0; line < Irq::kLines; ++line) CHECK(k.irq_line(line) == nullptr);
         CHECK(k.current() == nullptr);
-        CHECK(k.scheduler.idle());
-        CHECK(k.stats.objects_live == 1);  // the root Memory
+        CHECK(k.scheduler().idle());
+        CHECK(k.stats().objects_live == 1);  // the root Memory
         fail_if(checker_.check(false, true), "after destroying everything");
         CHECK(w_.frames_used() == base_frames_);
         for (auto& [id, maps] : fake_arch().mappings) CHECK(maps.empty());
@@ -1013,7 +1013,7 @@ TEST_CASE("hostile: configure with an IPC buffer at page 0", "[hostile]") {
     helios_caddr_t page = w.alloc(a, HELIOS_CT_PAGE);
     REQUIRE(w.invoke(a, pt, HELIOS_INV_pt_map, {0}, {bvs}).ok());
     REQUIRE(w.invoke(a, page, HELIOS_INV_page_map, {0, HELIOS_MAP_WRITE}, {bvs}).ok());
-    REQUIRE(w.k.scheduler.queued(*b.task));
+    REQUIRE(w.k.scheduler().queued(*b.task));
     CHECK(w.invoke(a, btask, HELIOS_INV_task_configure, {0}, {bcs, bvs}).status == Error::INVALID_PARAM);
     CHECK(b.task->runnable());
     for (const std::string& problem : check.check(true, true)) FAIL_CHECK(problem);

@@ -54,13 +54,13 @@ TEST_CASE("ioport: issue makes an IOPort capability for a range", "[ioport]") {
 TEST_CASE("ioport: min > max or max > 0xFFFF is INVALID_PARAM", "[ioport]") {
     World w;
     Setup s = make(w);
-    size_t n = w.k.ioports.size();
+    size_t n = w.k.ioports().size();
     CHECK(issue(w, s, 0x10, 0x0F).status == Error::INVALID_PARAM);
     CHECK(issue(w, s, 0x10, 0x10000).status == Error::INVALID_PARAM);
     CHECK(issue(w, s, 0x10000, 0x10000).status == Error::INVALID_PARAM);
     CHECK(issue(w, s, 0, ~0ull).status == Error::INVALID_PARAM);
     CHECK(issue(w, s, 0x10, 0x20, kSlotTask).status == Error::INVALID_CSLOT);
-    CHECK(w.k.ioports.size() == n);
+    CHECK(w.k.ioports().size() == n);
     CHECK(w.invoke(s.p, s.ctl, 2, {1, 2}, {HELIOS_CADDR_UNDEF}).status == Error::INVALID_SYSCALL);
 }
 
@@ -158,7 +158,7 @@ TEST_CASE("ioport: overlapping ranges each grant their own ports", "[ioport]") {
     CHECK_FALSE(w.k.task_may_access_port(*s.p.task, 0x65, 1));
     CHECK(w.k.task_may_access_port(*other.task, 0x65, 1));
     CHECK_FALSE(w.k.task_may_access_port(*other.task, 0x60, 1));
-    CHECK(w.k.ioports.size() == 2);
+    CHECK(w.k.ioports().size() == 2);
     (void)a;
 }
 
@@ -168,8 +168,8 @@ TEST_CASE("ioport: the last capability gone frees the IOPort object", "[ioport]"
     uint64_t frames = w.frames_used();
     helios_caddr_t io = must_issue(w, s, 1, 2);
     CHECK(w.frames_used() == frames + 1);
-    CHECK(w.k.ioports.size() == 1);
+    CHECK(w.k.ioports().size() == 1);
     REQUIRE(cap_destroy(w, s.p, io).ok());
-    CHECK(w.k.ioports.empty());
+    CHECK(w.k.ioports().empty());
     CHECK(w.frames_used() == frames);
 }

@@ -36,7 +36,7 @@ TEST_CASE("irq: issue binds a line to a notification and masks it", "[irq]") {
     CHECK(slot_of(s.p, irq_cap).rights == HELIOS_RIGHT_SEND);
     auto* irq = static_cast<Irq*>(slot_of(s.p, irq_cap).object);
     CHECK(irq->line() == 4);
-    CHECK(w.k.irq_lines[4] == irq);
+    CHECK(w.k.irq_line(4) == irq);
     CHECK(fake_arch().masked[4]);
     CHECK(irq->notification.object == slot_of(s.p, s.n).object);
     // Issued at a chosen slot.
@@ -76,7 +76,7 @@ TEST_CASE("irq: issue checks the notification and the destination slot", "[irq]"
           Error::NO_RIGHTS);
     CHECK(issue(w, s, 3, kSlotTask).status == Error::INVALID_CSLOT);
     CHECK(issue(w, s, 3, 9999).status == Error::INVALID_CADDR);
-    CHECK(w.k.irq_lines[3] == nullptr);
+    CHECK(w.k.irq_line(3) == nullptr);
     CHECK_FALSE(fake_arch().masked[3]);
     CHECK(w.invoke(s.p, s.ctl, 2, {3}, {s.n, HELIOS_CADDR_UNDEF}).status == Error::INVALID_SYSCALL);
 }
@@ -96,7 +96,7 @@ TEST_CASE("irq: an interrupt signals bit 1<<line and masks the line", "[irq]") {
     CHECK(fake_arch().masked[4]);
     CHECK_FALSE(is_blocked(t));
     CHECK(w.result_of(t).value == (1u << 4));
-    CHECK(w.k.stats.irqs == 1);
+    CHECK(w.k.stats().irqs == 1);
 }
 
 TEST_CASE("irq: bits of several lines accumulate in the word", "[irq]") {
@@ -135,7 +135,7 @@ TEST_CASE("irq: an interrupt on an unbound line masks it and signals nobody", "[
     CHECK(fake_arch().masked[9]);
     CHECK(static_cast<Notification*>(slot_of(s.p, s.n).object)->word == 0);
     w.k.enter_irq(40);  // out of range: ignored
-    CHECK(w.k.stats.irqs == 2);
+    CHECK(w.k.stats().irqs == 2);
 }
 
 TEST_CASE("irq: destroying the irq capability masks and unbinds the line", "[irq]") {
@@ -143,11 +143,11 @@ TEST_CASE("irq: destroying the irq capability masks and unbinds the line", "[irq
     Setup s = make(w);
     auto irq_cap = static_cast<helios_caddr_t>(issue(w, s, 5).value);
     REQUIRE(w.invoke(s.p, irq_cap, HELIOS_INV_irq_ack, {}).ok());
-    size_t irqs = w.k.irqs.size();
+    size_t irqs = w.k.irqs().size();
     REQUIRE(cap_destroy(w, s.p, irq_cap).ok());
     CHECK(fake_arch().masked[5]);
-    CHECK(w.k.irq_lines[5] == nullptr);
-    CHECK(w.k.irqs.size() == irqs - 1);
+    CHECK(w.k.irq_line(5) == nullptr);
+    CHECK(w.k.irqs().size() == irqs - 1);
     w.k.enter_irq(5);
     CHECK(static_cast<Notification*>(slot_of(s.p, s.n).object)->word == 0);
     // The line can be issued again.

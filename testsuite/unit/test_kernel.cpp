@@ -9,7 +9,7 @@ using namespace helios::test;
 TEST_CASE("kernel: create_object charges the memory and links the object", "[kernel]") {
     World w;
     uint64_t used = w.root->used();
-    uint64_t live = w.k.stats.objects_live;
+    uint64_t live = w.k.stats().objects_live;
     auto r = w.k.create_object(*w.root, HELIOS_CT_ENDPOINT, 0);
     REQUIRE(r.ok());
     Object* o = *r;
@@ -19,10 +19,10 @@ TEST_CASE("kernel: create_object charges the memory and links the object", "[ker
     CHECK(o->page_count() == 1);
     CHECK(w.k.frame(o->first_frame()).owner == o);
     CHECK(w.root->used() == used + 1);
-    CHECK(w.k.stats.objects_live == live + 1);
+    CHECK(w.k.stats().objects_live == live + 1);
     w.k.destroy(o);
     CHECK(w.root->used() == used);
-    CHECK(w.k.stats.objects_live == live);
+    CHECK(w.k.stats().objects_live == live);
     CHECK(w.k.frame(o->first_frame()).owner == nullptr);
 }
 
@@ -44,12 +44,12 @@ TEST_CASE("kernel: a copy keeps the object alive; the last owner destroys it", "
     REQUIRE(cap_copy(w, p, 31, 30).ok());
     CHECK(o->owning_caps() == 3);
     CHECK(o->caps.size() == 3);
-    uint64_t live = w.k.stats.objects_live;
+    uint64_t live = w.k.stats().objects_live;
     REQUIRE(cap_destroy(w, p, 30).ok());
     REQUIRE(cap_destroy(w, p, n).ok());
-    CHECK(w.k.stats.objects_live == live);
+    CHECK(w.k.stats().objects_live == live);
     REQUIRE(cap_destroy(w, p, 31).ok());
-    CHECK(w.k.stats.objects_live == live - 1);
+    CHECK(w.k.stats().objects_live == live - 1);
 }
 
 TEST_CASE("kernel: destroying an object revokes every capability to it", "[kernel]") {
@@ -84,10 +84,10 @@ TEST_CASE("kernel: a long chain of cspaces is destroyed without recursion", "[ke
         Caps::clear(src);
     }
     CHECK(mem_info(w, p).used == kChain);
-    uint64_t live = w.k.stats.objects_live;
+    uint64_t live = w.k.stats().objects_live;
     REQUIRE(cap_destroy(w, p, 30).ok());
     CHECK(mem_info(w, p).used == 0);
-    CHECK(w.k.stats.objects_live == live - kChain);
+    CHECK(w.k.stats().objects_live == live - kChain);
 }
 
 TEST_CASE("kernel: a cspace holding a capability to itself is freed with its memory", "[kernel]") {
@@ -130,7 +130,7 @@ TEST_CASE("kernel: a task and its own cspace and vspace, made from one memory, a
     CHECK(w.frames_used() == frames);
     CHECK(fake_arch().mappings.count(vs_id) == 0);
     CHECK(w.k.current() == p.task);
-    CHECK(w.k.scheduler.idle());
+    CHECK(w.k.scheduler().idle());
 }
 
 TEST_CASE("kernel: boot objects are charged to no memory", "[kernel]") {

@@ -367,14 +367,14 @@ TEST_CASE("paging: destroying a vspace unconfigures the tasks that use it", "[pa
     Proc p = w.spawn();
     Proc q = w.spawn();
     helios_caddr_t qvs = give(p, q.vspace, HELIOS_CT_VSPACE);
-    REQUIRE(w.k.scheduler.queued(*q.task));
+    REQUIRE(w.k.scheduler().queued(*q.task));
     // The only owning caps are q's task slot and the one just given.
     REQUIRE(cap_destroy(w, p, qvs).ok());
     CHECK(q.task->vspace() != nullptr);  // q's own task still holds it
     w.k.destroy(q.vspace);
     CHECK(q.task->vspace() == nullptr);
     CHECK_FALSE(q.task->configured());
-    CHECK_FALSE(w.k.scheduler.queued(*q.task));
+    CHECK_FALSE(w.k.scheduler().queued(*q.task));
 }
 
 TEST_CASE("paging: user memory copies cross page boundaries", "[paging]") {
@@ -388,7 +388,7 @@ TEST_CASE("paging: user memory copies cross page boundaries", "[paging]") {
     REQUIRE(w.peek(p, va, in, sizeof in));
     CHECK(std::memcmp(in, out, sizeof out) == 0);
     // The bytes landed in the right frames.
-    auto phys1 = w.k.paging.translate(*p.vspace, kDataAddr + HELIOS_PAGE_SIZE, false);
+    auto phys1 = w.k.paging().translate(*p.vspace, kDataAddr + HELIOS_PAGE_SIZE, false);
     REQUIRE(phys1.ok());
     CHECK(fake_arch().memory[*phys1] == out[HELIOS_PAGE_SIZE - 100]);
     // Past the last data page: the whole copy fails, nothing is written.

@@ -166,7 +166,7 @@ TEST_CASE("phys: freeing a contiguous run returns all of it", "[phys]") {
 
 TEST_CASE("phys: the kernel reserves its metadata and hands the rest to root memory", "[phys]") {
     World w;
-    const PhysAllocator& p = w.k.phys;
+    const PhysAllocator& p = w.k.phys();
     CHECK(p.total_frames() == (16u << 20) / HELIOS_PAGE_SIZE);
     CHECK(p.is_used(0));  // frame table lives at the start
     // Root memory's quota is every frame left after the root's own frame.
@@ -192,6 +192,6 @@ TEST_CASE("phys: kernel init rejects unaligned or tiny memory", "[phys]") {
         Kernel k;
         auto r = k.init(0, 1u << 20);
         REQUIRE(r.ok());
-        CHECK((*r)->quota() == k.phys.free_frames());
+        CHECK((*r)->quota() == k.phys().free_frames());
     }
 }

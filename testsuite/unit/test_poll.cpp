@@ -85,7 +85,7 @@ TEST_CASE("poll: a blocking poll is woken by a signal", "[poll]") {
     auto out = get(w, t, 2);
     CHECK(out[0].revents == 0);
     CHECK(out[1].revents == HELIOS_POLL_RECV);
-    CHECK(w.k.scheduler.queued(*t.task));
+    CHECK(w.k.scheduler().queued(*t.task));
     // The registrations are gone: another signal finds no poller.
     CHECK(static_cast<Notification*>(slot_of(p, n1).object)->pollers.empty());
     CHECK(static_cast<Notification*>(slot_of(p, n2).object)->pollers.empty());
@@ -271,5 +271,5 @@ TEST_CASE("poll: a poller that lost its cspace is woken safely by a signal", "[p
     REQUIRE(w.sys(p, HELIOS_SYS_signal, n).ok());
     CHECK_FALSE(is_blocked(tp));
     CHECK(w.result_of(tp).status == Error::INVALID_CSLOT);
-    CHECK_FALSE(w.k.scheduler.queued(*tp.task));
+    CHECK_FALSE(w.k.scheduler().queued(*tp.task));
 }

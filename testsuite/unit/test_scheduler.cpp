@@ -131,7 +131,7 @@ TEST_CASE("sched: yield keeps running when only lower priorities wait", "[sched]
     REQUIRE(w.invoke(a, kSlotTask, HELIOS_INV_task_set_priority, {20}).ok());
     REQUIRE(w.sys(a, HELIOS_SYS_yield).ok());
     CHECK(w.k.current() == a.task);
-    CHECK(w.k.scheduler.queued(*b.task));
+    CHECK(w.k.scheduler().queued(*b.task));
 }
 
 TEST_CASE("sched: tick rotates round robin among equals", "[sched]") {
@@ -177,7 +177,7 @@ TEST_CASE("sched: lowering one's own priority below a queued task yields the CPU
     Proc b = w.spawn();
     REQUIRE(w.invoke(a, kSlotTask, HELIOS_INV_task_set_priority, {5}).ok());
     CHECK(w.k.current() == b.task);
-    CHECK(w.k.scheduler.queued(*a.task));
+    CHECK(w.k.scheduler().queued(*a.task));
 }
 
 TEST_CASE("sched: raising a queued task above the caller preempts the caller", "[sched]") {
@@ -187,7 +187,7 @@ TEST_CASE("sched: raising a queued task above the caller preempts the caller", "
     Proc t = w.thread(a, 0x10100000, &tcap);
     REQUIRE(w.invoke(a, tcap, HELIOS_INV_task_set_priority, {25}).ok());
     CHECK(w.k.current() == t.task);
-    CHECK(w.k.scheduler.queued(*a.task));
+    CHECK(w.k.scheduler().queued(*a.task));
 }
 
 TEST_CASE("sched: idle when every task is blocked", "[sched]") {
@@ -196,7 +196,7 @@ TEST_CASE("sched: idle when every task is blocked", "[sched]") {
     helios_caddr_t ep = w.alloc(a, HELIOS_CT_ENDPOINT);
     w.sys(a, HELIOS_SYS_recv, ep);
     CHECK(w.k.current() == nullptr);
-    CHECK(w.k.scheduler.idle());
+    CHECK(w.k.scheduler().idle());
     // A tick with nothing to run stays idle.
     w.k.enter_tick();
     CHECK(w.k.current() == nullptr);
@@ -208,9 +208,9 @@ TEST_CASE("sched: a yield that switches is traced as a switch event", "[sched]")
     Proc b = w.spawn();
     w.k.switch_to(*a.task);
     fake_arch().trace.clear();
-    uint64_t switches = w.k.stats.switches;
+    uint64_t switches = w.k.stats().switches;
     REQUIRE(w.sys(a, HELIOS_SYS_yield).ok());
-    CHECK(w.k.stats.switches == switches + 1);
+    CHECK(w.k.stats().switches == switches + 1);
     bool found = false;
     for (auto& e : fake_arch().trace)
         if (e.kind == arch::TraceKind::Switch) {

@@ -176,12 +176,12 @@ TEST_CASE("writecons: exactly 64 KiB is accepted", "[syscalls]") {
 TEST_CASE("yield: alone, a task keeps running", "[syscalls]") {
     World w;
     Proc p = w.spawn();
-    uint64_t switches = w.k.stats.switches;
+    uint64_t switches = w.k.stats().switches;
     REQUIRE(w.sys(p, HELIOS_SYS_yield).ok());
     CHECK(w.k.current() == p.task);
     REQUIRE(w.sys(p, HELIOS_SYS_yield).ok());
     CHECK(w.k.current() == p.task);
-    CHECK(w.k.stats.switches == switches);
+    CHECK(w.k.stats().switches == switches);
 }
 
 TEST_CASE("yield: two tasks of equal priority alternate", "[syscalls]") {
@@ -200,10 +200,10 @@ TEST_CASE("trace: each syscall is recorded with its arguments and result", "[sys
     World w;
     Proc p = w.spawn();
     fake_arch().trace.clear();
-    uint64_t before = w.k.stats.syscalls;
+    uint64_t before = w.k.stats().syscalls;
     SysResult r = w.sys(p, HELIOS_SYS_identify, kSlotMemory, 11, 22, 33, 44, 55);
     REQUIRE(r.ok());
-    CHECK(w.k.stats.syscalls == before + 1);
+    CHECK(w.k.stats().syscalls == before + 1);
     REQUIRE(fake_arch().trace.size() == 1);
     const arch::TraceEvent& e = fake_arch().trace[0];
     CHECK(e.kind == arch::TraceKind::Syscall);

@@ -42,7 +42,7 @@ TEST_CASE("task: configure installs cspace, vspace and IPC buffer", "[task]") {
     CHECK(task->ipcbuf == kDataAddr);
     CHECK(task_info(w, p, t).flags == (HELIOS_TASK_CONFIGURED | HELIOS_TASK_SUSPENDED));
     CHECK(w.k.ipcbuf_of(*task) != nullptr);
-    CHECK_FALSE(w.k.scheduler.queued(*task));  // still suspended
+    CHECK_FALSE(w.k.scheduler().queued(*task));  // still suspended
 }
 
 TEST_CASE("task: configure rejects an unaligned, unmapped or read-only IPC buffer", "[task]") {
@@ -101,9 +101,9 @@ TEST_CASE("task: configure of a resumed task makes it runnable", "[task]") {
     helios_caddr_t t = w.alloc(p, HELIOS_CT_TASK);
     auto* task = static_cast<Task*>(slot_of(p, t).object);
     REQUIRE(w.invoke(p, t, HELIOS_INV_task_resume, {}).ok());
-    CHECK_FALSE(w.k.scheduler.queued(*task));  // not configured yet
+    CHECK_FALSE(w.k.scheduler().queued(*task));  // not configured yet
     REQUIRE(w.invoke(p, t, HELIOS_INV_task_configure, {kDataAddr}, {kSlotCSpace, kSlotVSpace}).ok());
-    CHECK(w.k.scheduler.queued(*task));
+    CHECK(w.k.scheduler().queued(*task));
 }
 
 TEST_CASE("task: write then read registers of a suspended task", "[task]") {
@@ -263,16 +263,16 @@ TEST_CASE("task: suspend takes a task off the run queue, resume puts it back", "
     Proc p = w.spawn();
     helios_caddr_t tcap = 0;
     Proc t = w.thread(p, kThreadIpc, &tcap);
-    REQUIRE(w.k.scheduler.queued(*t.task));
+    REQUIRE(w.k.scheduler().queued(*t.task));
     REQUIRE(w.invoke(p, tcap, HELIOS_INV_task_suspend, {}).ok());
-    CHECK_FALSE(w.k.scheduler.queued(*t.task));
+    CHECK_FALSE(w.k.scheduler().queued(*t.task));
     CHECK(task_info(w, p, tcap).flags == (HELIOS_TASK_CONFIGURED | HELIOS_TASK_SUSPENDED));
     REQUIRE(w.invoke(p, tcap, HELIOS_INV_task_suspend, {}).ok());  // twice is fine
     REQUIRE(w.invoke(p, tcap, HELIOS_INV_task_resume, {}).ok());
-    CHECK(w.k.scheduler.queued(*t.task));
+    CHECK(w.k.scheduler().queued(*t.task));
     CHECK(task_info(w, p, tcap).flags == HELIOS_TASK_CONFIGURED);
     REQUIRE(w.invoke(p, tcap, HELIOS_INV_task_resume, {}).ok());  // resume of a running task: no-op
-    CHECK(w.k.scheduler.queued(*t.task));
+    CHECK(w.k.scheduler().queued(*t.task));
 }
 
 TEST_CASE("task: suspending oneself gives up the CPU", "[task]") {
@@ -281,7 +281,7 @@ TEST_CASE("task: suspending oneself gives up the CPU", "[task]") {
     Proc t = w.thread(p, kThreadIpc);
     REQUIRE(w.invoke(p, kSlotTask, HELIOS_INV_task_suspend, {}).ok());
     CHECK(w.k.current() == t.task);
-    CHECK_FALSE(w.k.scheduler.queued(*p.task));
+    CHECK_FALSE(w.k.scheduler().queued(*p.task));
     CHECK(p.task->suspended);
 }
 
@@ -308,10 +308,10 @@ TEST_CASE("task: blocked and suspended are independent", "[task]") {
     CHECK(w.result_of(t).status == Error::NONE);
     CHECK(HELIOS_TAG_LABEL(w.result_of(t).value) == 9);
     // ...but it only runs after resume.
-    CHECK_FALSE(w.k.scheduler.queued(*t.task));
+    CHECK_FALSE(w.k.scheduler().queued(*t.task));
     CHECK(w.k.current() == p.task);
     REQUIRE(w.invoke(p, tcap, HELIOS_INV_task_resume, {}).ok());
-    CHECK(w.k.scheduler.queued(*t.task));
+    CHECK(w.k.scheduler().queued(*t.task));
     CHECK(HELIOS_TAG_LABEL(w.result_of(t).value) == 9);  // resume does not clobber the result
 }
 
@@ -335,8 +335,8 @@ TEST_CASE("task: set_priority of a queued task moves it to its new level", "[tas
     helios_caddr_t tcap = 0;
     Proc t = w.thread(p, kThreadIpc, &tcap);
     REQUIRE(w.invoke(p, tcap, HELIOS_INV_task_set_priority, {3}).ok());
-    CHECK(w.k.scheduler.queued(*t.task));
-    CHECK(w.k.scheduler.best_priority() == 3);
+    CHECK(w.k.scheduler().queued(*t.task));
+    CHECK(w.k.scheduler().best_priority() == 3);
     CHECK(w.k.current() == p.task);
 }
 
@@ -363,7 +363,7 @@ TEST_CASE("task: exit stops the task and reports its status", "[task]") {
     CHECK(fake_arch().exits[0] == std::make_pair(t.task->id(), uint64_t{42}));
     CHECK(w.k.current() == p.task);
     CHECK_FALSE(t.task->runnable());
-    CHECK_FALSE(w.k.scheduler.queued(*t.task));
+    CHECK_FALSE(w.k.scheduler().queued(*t.task));
     CHECK((task_info(w, p, tcap).flags & HELIOS_TASK_EXITED) != 0);
     CHECK(p.ipc->params[2] == 42);
     // An exited task cannot be resumed, but its registers may be read.
@@ -432,7 +432,7 @@ TEST_CASE("task: destroying a server holding a reply aborts the caller", "[task]
     w.k.destroy(s.task);
     CHECK_FALSE(is_blocked(c));
     CHECK(w.result_of(c).status == Error::ABORTED);
-    CHECK(w.k.scheduler.queued(*c.task));
+    CHECK(w.k.scheduler().queued(*c.task));
     CHECK(slot_of(c, scap).is_null());
 }
 
@@ -463,10 +463,10 @@ TEST_CASE("task: losing its cspace unconfigures a task and deschedules it", "[ta
     REQUIRE(w.invoke(p, t, HELIOS_INV_task_configure, {kDataAddr}, {cs, kSlotVSpace}).ok());
     REQUIRE(w.invoke(p, t, HELIOS_INV_task_resume, {}).ok());
     auto* task = static_cast<Task*>(slot_of(p, t).object);
-    REQUIRE(w.k.scheduler.queued(*task));
+    REQUIRE(w.k.scheduler().queued(*task));
     w.k.destroy(slot_of(p, cs).object);
     CHECK_FALSE(task->configured());
-    CHECK_FALSE(w.k.scheduler.queued(*task));
+    CHECK_FALSE(w.k.scheduler().queued(*task));
     CHECK((task_info(w, p, t).flags & HELIOS_TASK_CONFIGURED) == 0);
 }
 

@@ -42,7 +42,7 @@ void vspace_destroyed(VSpace& vs) {
 void task_destroyed(Task& task) { x86::task_gone(task); }
 
 void task_exited(Task& task, uint64_t status) {
-    if (&task != x86::kernel().init_task) return;
+    if (&task != x86::kernel().init_task()) return;
     LineBuffer line;
     line.put("[kernel] init exited with status ").put_dec(status & 0xFF).put("\n");
     x86::serial_write(line.data(), line.size());

@@ -7,7 +7,7 @@
 // while needed and simply stays outside the kernel's pool).
 #include "arch/arch.h"
 #include "arch/x86_64/x86.h"
-#include "core/boot.h"
+#include "core/inbound.h"
 #include "lib/line_buffer.h"
 
 #include <new>

@@ -2,7 +2,7 @@
 // back: the registers of kernel.current() loaded and iretq'd, or idle.
 #include "arch/x86_64/x86.h"
 #include "lib/line_buffer.h"
-#include "objects/irq.h"
+#include "core/inbound.h"
 
 namespace helios::x86 {
 
@@ -91,7 +91,7 @@ void sync_io_bitmap(Task& t) {
         const Slot* lo = cs->slot_at(0);
         const Slot* hi = lo + cs->capacity();
         Kernel& k = kernel();
-        for (Object* o = k.ioports.front(); o && n < kMaxOpen; o = k.ioports.next(o)) {
+        for (Object* o = k.ioports().front(); o && n < kMaxOpen; o = k.ioports().next(o)) {
             auto* io = static_cast<IoPort*>(o);
             for (Slot* s = io->caps.front(); s; s = io->caps.next(s)) {
                 if (s >= lo && s < hi) {

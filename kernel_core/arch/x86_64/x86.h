@@ -3,7 +3,7 @@
 #pragma once
 
 #include "arch/x86_64/layout.h"
-#include "core/kernel.h"
+#include "core/inbound.h"
 
 #include <stddef.h>
 #include <stdint.h>

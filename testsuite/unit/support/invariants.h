@@ -89,9 +89,9 @@ public:
             for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back(*it);
         }
         size_t n = 0;
-        for (Object* o = k_.ioports.front(); o && n++ <= kMaxObjects; o = k_.ioports.next(o)) objects_.push_back(o);
+        for (Object* o = k_.ioports().front(); o && n++ <= kMaxObjects; o = k_.ioports().next(o)) objects_.push_back(o);
         n = 0;
-        for (Object* o = k_.irqs.front(); o && n++ <= kMaxObjects; o = k_.irqs.next(o)) objects_.push_back(o);
+        for (Object* o = k_.irqs().front(); o && n++ <= kMaxObjects; o = k_.irqs().next(o)) objects_.push_back(o);
         sorted_ = objects_;
         std::sort(sorted_.begin(), sorted_.end());
         if (std::adjacent_find(sorted_.begin(), sorted_.end()) != sorted_.end())
@@ -212,12 +212,12 @@ private:
             if (o != root_) frames += o->page_count();
             for (uint64_t i = 0; i < o->page_count(); ++i) {
                 uint64_t f = o->first_frame() + i;
-                if (f < k_.phys.first_frame() || f >= k_.phys.first_frame() + k_.phys.total_frames()) {
+                if (f < k_.phys().first_frame() || f >= k_.phys().first_frame() + k_.phys().total_frames()) {
                     problem(describe(o), " frame ", f, " outside managed memory");
                     break;
                 }
                 if (k_.frame(f).owner != o) problem(describe(o), " frame ", f, " record names another owner");
-                if (!k_.phys.is_used(f)) problem(describe(o), " frame ", f, " is free in the allocator");
+                if (!k_.phys().is_used(f)) problem(describe(o), " frame ", f, " is free in the allocator");
             }
             if (auto* m = downcast<Memory>(o)) {
                 uint64_t used = 0;
@@ -258,19 +258,19 @@ private:
                 std::find(extra_roots_.begin(), extra_roots_.end(), o) == extra_roots_.end())
                 problem(describe(o), " has no parent and is not a boot object");
         }
-        uint64_t used = k_.phys.total_frames() - k_.phys.free_frames();
+        uint64_t used = k_.phys().total_frames() - k_.phys().free_frames();
         if (used != base_frames_ + frames)
             problem("allocator has ", used, " frames used; metadata + live objects account for ",
                     base_frames_ + frames);
-        if (k_.stats.objects_live != objects_.size())
-            problem("stats.objects_live ", k_.stats.objects_live, " but ", objects_.size(), " objects reachable");
+        if (k_.stats().objects_live != objects_.size())
+            problem("stats.objects_live ", k_.stats().objects_live, " but ", objects_.size(), " objects reachable");
         // The per-type counts the host limits are checked against (arch::admit_object).
         uint64_t by_type[HELIOS_CTYPE_COUNT] = {};
         for (Object* o : objects_)
             if (o->type() < HELIOS_CTYPE_COUNT) by_type[o->type()]++;
         for (unsigned t = 0; t < HELIOS_CTYPE_COUNT; ++t)
-            if (k_.stats.live_by_type[t] != by_type[t])
-                problem("stats.live_by_type[", t, "] is ", k_.stats.live_by_type[t], " but ", by_type[t],
+            if (k_.stats().live_by_type[t] != by_type[t])
+                problem("stats.live_by_type[", t, "] is ", k_.stats().live_by_type[t], " but ", by_type[t],
                         " objects of that type are reachable");
     }
 
@@ -363,7 +363,7 @@ private:
                  (t->fault_slot.rights & ~HELIOS_RIGHT_SEND)))
                 problem(who, " fault slot wrong type, owner or rights");
             if (t->priority > HELIOS_PRIORITY_MAX) problem(who, " priority ", unsigned(t->priority));
-            bool queued = k_.scheduler.queued(*t);
+            bool queued = k_.scheduler().queued(*t);
             if (queued && !t->runnable()) problem(who, " is queued to run but not runnable");
             if (queued && t == k_.current()) problem(who, " is current and queued");
             if (settled && t->runnable() && !queued && t != k_.current())
@@ -488,7 +488,7 @@ private:
         // The queues are private: pop everything and put it back in the same
         // order (each level is FIFO, and pop_next drains levels best first).
         std::vector<Task*> popped;
-        while (Task* t = k_.scheduler.pop_next()) {
+        while (Task* t = k_.scheduler().pop_next()) {
             popped.push_back(t);
             if (popped.size() > kMaxList) {
                 problem("run queue does not end");
@@ -496,7 +496,7 @@ private:
             }
         }
         size_t queued_live = 0;
-        for (Task* t : tasks_) queued_live += k_.scheduler.queued(*t);  // all popped: must be 0
+        for (Task* t : tasks_) queued_live += k_.scheduler().queued(*t);  // all popped: must be 0
         if (queued_live) problem(queued_live, " tasks still marked queued after draining the run queue");
         for (Task* t : popped) {
             if (!live(t) || t->type() != HELIOS_CT_TASK) {
@@ -505,7 +505,7 @@ private:
             }
             if (!t->runnable()) problem("run queue held ", describe(t), " which is not runnable");
             if (t == k_.current()) problem("run queue held the current task");
-            k_.scheduler.enqueue(*t);
+            k_.scheduler().enqueue(*t);
         }
         Task* cur = k_.current();
         if (cur && (!live(cur) || cur->type() != HELIOS_CT_TASK)) {
@@ -513,19 +513,19 @@ private:
         } else if (cur && !cur->runnable()) {
             problem("current ", describe(cur), " is not runnable");
         }
-        if (settled && !cur && !k_.scheduler.idle()) problem("idle although tasks are queued");
-        if (k_.init_task && !live(k_.init_task)) problem("init_task is dead");
+        if (settled && !cur && !k_.scheduler().idle()) problem("idle although tasks are queued");
+        if (k_.init_task() && !live(k_.init_task())) problem("init_task is dead");
     }
 
     void check_irqs() {
         for (unsigned l = 0; l < Irq::kLines; ++l) {
-            Irq* irq = k_.irq_lines[l];
+            Irq* irq = k_.irq_line(l);
             if (irq && (!live(irq) || irq->type() != HELIOS_CT_IRQ || irq->line() != l))
                 problem("irq line ", l, " bound to a dead or different irq object");
         }
         for (Object* o : objects_)
             if (auto* irq = downcast<Irq>(o)) {
-                if (irq->line() >= Irq::kLines || k_.irq_lines[irq->line()] != irq)
+                if (irq->line() >= Irq::kLines || k_.irq_line(irq->line()) != irq)
                     problem(describe(irq), " line ", irq->line(), " not bound to it");
                 // Masked from delivery (or issue) until acked.
                 if (irq->line() < Irq::kLines && fake_arch().masked[irq->line()] != irq->pending_ack)
@@ -563,7 +563,7 @@ private:
                     problem(describe(p), " mapped in a dead vspace");
                     continue;
                 }
-                auto phys = k_.paging.translate(*vs, p->vaddr(), false);
+                auto phys = k_.paging().translate(*vs, p->vaddr(), false);
                 if (!phys.ok() || *phys != p->phys())
                     problem(describe(p), " at ", std::hex, p->vaddr(), " does not translate to its frame");
                 auto& maps = fake_arch().mappings[vs->id()];
@@ -660,8 +660,8 @@ private:
     void check_frames(bool deep) {
         if (!deep) return;
         uint64_t owned = 0, expected = 0;
-        for (uint64_t f = 0; f < k_.phys.total_frames(); ++f) {
-            uint64_t frame = k_.phys.first_frame() + f;
+        for (uint64_t f = 0; f < k_.phys().total_frames(); ++f) {
+            uint64_t frame = k_.phys().first_frame() + f;
             Object* owner = k_.frame(frame).owner;
             if (!owner) continue;
             owned++;

@@ -34,7 +34,7 @@ void World::ensure_tables(Proc& p, uint64_t vaddr) {
     for (CapType type : types) {
         auto* table = static_cast<PageTable*>(must(k.create_object(*root, type, 0)));
         unsigned missing = 0;
-        Status st = k.paging.map_table(*p.vspace, *table, vaddr, &missing);
+        Status st = k.paging().map_table(*p.vspace, *table, vaddr, &missing);
         if (!st.ok()) {
             REQUIRE(st.error() == Error::BUSY);  // already present at this level
             k.destroy(table);
@@ -45,7 +45,7 @@ void World::ensure_tables(Proc& p, uint64_t vaddr) {
 void World::map_new_page(Proc& p, uint64_t vaddr) {
     LimitsSuspended suspended;
     auto* page = static_cast<Page*>(must(k.create_object(*root, HELIOS_CT_PAGE, 0)));
-    REQUIRE(k.paging.map_page(*p.vspace, *page, vaddr, HELIOS_MAP_WRITE, nullptr).ok());
+    REQUIRE(k.paging().map_page(*p.vspace, *page, vaddr, HELIOS_MAP_WRITE, nullptr).ok());
 }
 
 Proc World::spawn(unsigned radix, uint64_t quota) {

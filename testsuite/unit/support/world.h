@@ -72,7 +72,7 @@ public:
     void ensure_tables(Proc& p, uint64_t vaddr);
 
     // Frames in use by the kernel's allocator right now.
-    uint64_t frames_used() const { return k.phys.total_frames() - k.phys.free_frames(); }
+    uint64_t frames_used() const { return k.phys().total_frames() - k.phys().free_frames(); }
 
 private:
     void map_new_page(Proc& p, uint64_t vaddr);
