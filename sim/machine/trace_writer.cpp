@@ -95,6 +95,8 @@ std::string TraceWriter::format(uint64_t t, const arch::TraceEvent& e) {
                     s += fmt::format("{}{}={:#x}", i ? ", " : "", names[i], e.args[i]);
                 s += ')';
             }
+            // An invocation of a kernel object: the operation's name.
+            if (e.invocation) s += fmt::format(" {}", e.invocation);
             if (e.status == ~0ull)
                 s += " -> blocked";
             else

@@ -134,6 +134,10 @@ TEST_CASE("pagefault: the supervisor gets PAGE/write at 0x20000000, maps it, the
     INFO(trace);
     CHECK(contains(trace, " fault t"));
     CHECK(contains(trace, " PAGE addr=0x20000000 "));
+    // The supervisor's resolution, named by its HELIOS_INVOCATIONS rows.
+    CHECK(contains(trace, ") memory_allocate -> NONE "));
+    CHECK(contains(trace, ") page_map -> NONE "));
+    CHECK(contains(trace, ") task_resume -> NONE "));
 }
 
 // ---- 3. Port I/O: permission faults, the UART model, IRQ 4. ----
