@@ -83,15 +83,21 @@ void console_write(const char* text, size_t length);
 enum class TraceKind : uint8_t { Syscall, Fault, Irq, Switch, Exit, Log, PortIo, Wake };
 struct TraceEvent {
     TraceKind kind;
+    // Syscall events that invoked a kernel object: 1 + the operation's row
+    // in HELIOS_INVOCATIONS (helios_invocation_row_name gives its name);
+    // 0 otherwise. A row number, not a pointer, so the event stays 80 bytes
+    // (see the static_assert below).
+    uint16_t invocation;
     uint32_t task_id;
     uint64_t number;    // syscall number, fault kind, irq line, next task id
     uint64_t args[6];
     uint64_t status;
     uint64_t value;
-    // Syscall events that invoked a kernel object: the operation's name from
-    // HELIOS_INVOCATIONS (static storage), or null.
-    const char* invocation;
 };
+// Every kernel entry builds one: at this size zeroing it is a few vector
+// stores; a larger event made the compiler switch to `rep stos`, a
+// measurable share of a null syscall (scripts/bench-core.sh).
+static_assert(sizeof(TraceEvent) == 80, "keep the trace event small: it is built on every kernel entry");
 void trace(const TraceEvent& event);
 
 }  // namespace helios::arch

@@ -13,8 +13,14 @@ void Kernel::enter_syscall(Task& task) {
     ev.kind = arch::TraceKind::Syscall;
     ev.task_id = task.id();
     ev.number = nr;
-    for (unsigned i = 0; i < 6; ++i) ev.args[i] = Uapi::arg(task, i);
-    invoked_ = nullptr;
+    // The argument registers in ABI order (rdi, rsi, rdx, r10, r8, r9).
+    ev.args[0] = task.regs.rdi;
+    ev.args[1] = task.regs.rsi;
+    ev.args[2] = task.regs.rdx;
+    ev.args[3] = task.regs.r10;
+    ev.args[4] = task.regs.r8;
+    ev.args[5] = task.regs.r9;
+    invoked_ = 0;
     Uapi::dispatch(*this, task);
     ev.invocation = invoked_;
     // A task that blocked reports its result when it wakes; one destroyed

@@ -177,8 +177,9 @@ public:
     void poll_notify(List<PollWait, &PollWait::link>& pollers);
 
     // ---- tracing and logging ----
-    // The invocation the current syscall asked for (its name goes in the trace).
-    void note_invocation(const char* name) { invoked_ = name; }
+    // The invocation the current syscall asked for: 1 + its HELIOS_INVOCATIONS
+    // row (the trace names it).
+    void note_invocation(uint16_t row_plus_one) { invoked_ = row_plus_one; }
     void log(const char* text);
 
 private:
@@ -206,7 +207,7 @@ private:
     Task* current_ = nullptr;
     Task* in_entry_ = nullptr;  // the task whose entry is being handled, while alive
     List<Object, &Object::destroy_link> destroy_queue_;
-    const char* invoked_ = nullptr;
+    uint16_t invoked_ = 0;
     uint32_t last_task_id_ = 0;
     uint32_t last_vspace_id_ = 0;
 };

@@ -164,7 +164,7 @@ Error Uapi::invoke(Kernel& k, Task& t, Slot& slot, uint64_t tag, uint64_t* value
     uint64_t label = HELIOS_TAG_LABEL(tag);
     if (label > kMaxLabel || !kIndex.row[slot.type][label]) return Error::INVALID_SYSCALL;
     const InvocationRow& row = kRows[kIndex.row[slot.type][label] - 1];
-    k.note_invocation(row.name);
+    k.note_invocation(kIndex.row[slot.type][label]);
     if (nparams < row.nparams || ncaps < row.min_caps || ncaps > row.max_caps) return Error::INVALID_PARAM;
 
     Invocation invocation{k, t, slot, *b, ncaps};

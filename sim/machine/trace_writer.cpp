@@ -96,7 +96,8 @@ std::string TraceWriter::format(uint64_t t, const arch::TraceEvent& e) {
                 s += ')';
             }
             // An invocation of a kernel object: the operation's name.
-            if (e.invocation) s += fmt::format(" {}", e.invocation);
+            if (const char* name = e.invocation ? helios_invocation_row_name(e.invocation - 1u) : nullptr)
+                s += fmt::format(" {}", name);
             if (e.status == ~0ull)
                 s += " -> blocked";
             else

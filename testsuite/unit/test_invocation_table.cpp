@@ -12,6 +12,12 @@ using namespace helios;
 using namespace helios::test;
 
 TEST_CASE("invocations: every HELIOS_INVOCATIONS row is dispatched under its own name", "[invocation]") {
+    unsigned row = 0;
+#define HELIOS_X_ROW(type, label, name, params, caps, doc) \
+    CHECK(std::string(helios_invocation_row_name(row++)) == #name);
+    HELIOS_INVOCATIONS(HELIOS_X_ROW)
+#undef HELIOS_X_ROW
+    CHECK(helios_invocation_row_name(row) == nullptr);
 #define HELIOS_X_CHECK(type, label, name, params, caps, doc) \
     CHECK(std::string(invocation_name(HELIOS_CT_##type, label) ? invocation_name(HELIOS_CT_##type, label) : "") == #name);
     HELIOS_INVOCATIONS(HELIOS_X_CHECK)
@@ -85,8 +91,9 @@ TEST_CASE("invocations: the trace names the invoked operation", "[invocation]") 
     bool named = false, unnamed_yield = false;
     for (const auto& e : fake_arch().trace) {
         if (e.kind != arch::TraceKind::Syscall) continue;
-        if (e.number == HELIOS_SYS_send) named = e.invocation && std::string(e.invocation) == "memory_info";
-        if (e.number == HELIOS_SYS_yield) unnamed_yield = e.invocation == nullptr;
+        if (e.number == HELIOS_SYS_send)
+            named = e.invocation && std::string(helios_invocation_row_name(e.invocation - 1u)) == "memory_info";
+        if (e.number == HELIOS_SYS_yield) unnamed_yield = e.invocation == 0;
     }
     CHECK(named);
     CHECK(unnamed_yield);

@@ -390,6 +390,17 @@ enum helios_invocation {
 #undef HELIOS_X_ENUM
 };
 
+/* The name of the operation in row `row` (0-based) of HELIOS_INVOCATIONS,
+ * or null (the kernel's trace identifies invocations by row). */
+static inline const char* helios_invocation_row_name(unsigned long long row) {
+    static const char* const names[] = {
+#define HELIOS_X_NAME(type, label, name, params, caps, doc) #name,
+        HELIOS_INVOCATIONS(HELIOS_X_NAME)
+#undef HELIOS_X_NAME
+    };
+    return row < sizeof names / sizeof names[0] ? names[row] : 0;
+}
+
 /* ---- Names, from the tables above: null for a number not in the table. */
 static inline const char* helios_error_name(unsigned long long e) {
     switch (e) {
