@@ -450,13 +450,8 @@ void destroy_instance(Program& p) {
 }
 
 const char* error_name(uint64_t status) {
-    switch (status) {
-#define HELIOS_X_NAME(num, name, text) \
-    case num: return #name;
-        HELIOS_ERRORS(HELIOS_X_NAME)
-#undef HELIOS_X_NAME
-        default: return "unknown error";
-    }
+    const char* name = helios_error_name(status);
+    return name ? name : "unknown error";
 }
 
 }  // namespace mercury

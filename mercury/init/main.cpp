@@ -133,13 +133,8 @@ void start_program(Program& p, bool is_driver) {
 // ---- supervision ----------------------------------------------------------
 
 const char* fault_kind_name(uint64_t kind) {
-    switch (kind) {
-#define HELIOS_X_NAME(num, name, text) \
-    case num: return text;
-        HELIOS_FAULT_KINDS(HELIOS_X_NAME)
-#undef HELIOS_X_NAME
-        default: return "unknown fault";
-    }
+    const char* text = helios_fault_kind_text(kind);
+    return text ? text : "unknown fault";
 }
 
 void describe_access(uint64_t kind, uint64_t access, char* out, size_t cap) {

@@ -715,12 +715,7 @@ void Machine::report_fault(Task& task, const FaultInfo& fault) {
     // unsupervised one stops the task, so say where, in source terms.
     std::string program = task.vspace() ? program_name(*task.vspace()) : "";
     std::string where = symbols_ ? symbols_->describe(program, fault.ip) : fmt::format("{:#x}", fault.ip);
-    const char* kinds[] = {
-#define HELIOS_X_TEXT(num, name, text) text,
-        HELIOS_FAULT_KINDS(HELIOS_X_TEXT)
-#undef HELIOS_X_TEXT
-    };
-    const char* kind = fault.kind < HELIOS_FAULT_KIND_COUNT ? kinds[fault.kind] : "fault";
+    const char* kind = helios_fault_kind_text(fault.kind) ? helios_fault_kind_text(fault.kind) : "fault";
     std::string line = fmt::format("{} (task {}): {} at {} addr {:#x}", program.empty() ? "?" : program, task.id(),
                                    kind, where, fault.addr);
     if (task.fault_endpoint())

@@ -43,23 +43,13 @@ std::vector<std::string> arg_names(const char* args) {
 }
 
 const char* error_text(uint64_t e) {
-    switch (e) {
-#define HELIOS_X_NAME(num, name, text) \
-    case num: return #name;
-        HELIOS_ERRORS(HELIOS_X_NAME)
-#undef HELIOS_X_NAME
-        default: return "?";
-    }
+    const char* name = helios_error_name(e);
+    return name ? name : "?";
 }
 
 const char* fault_text(uint64_t k) {
-    switch (k) {
-#define HELIOS_X_NAME(num, name, text) \
-    case num: return #name;
-        HELIOS_FAULT_KINDS(HELIOS_X_NAME)
-#undef HELIOS_X_NAME
-        default: return "?";
-    }
+    const char* name = helios_fault_kind_name(k);
+    return name ? name : "?";
 }
 
 }  // namespace

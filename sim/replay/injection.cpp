@@ -87,13 +87,8 @@ std::optional<unsigned> fault_kind_from_name(std::string_view name) {
 }
 
 const char* fault_kind_text(unsigned k) {
-    switch (k) {
-#define HELIOS_X_NAME(num, n, text) \
-    case num: return #n;
-        HELIOS_FAULT_KINDS(HELIOS_X_NAME)
-#undef HELIOS_X_NAME
-        default: return "INJECTED";
-    }
+    const char* name = helios_fault_kind_name(k);
+    return name ? name : "INJECTED";
 }
 
 // Parse "KIND args..." (no time) into inj.

@@ -358,13 +358,8 @@ bool cmdline_has(const char* word) {
 }
 
 const char* error_name(uint64_t status) {
-    switch (status) {
-#define VULCAN_X_NAME(num, name, text) \
-    case num: return #name;
-        HELIOS_ERRORS(VULCAN_X_NAME)
-#undef VULCAN_X_NAME
-        default: return "UNKNOWN";
-    }
+    const char* name = helios_error_name(status);
+    return name ? name : "UNKNOWN";
 }
 
 helios_caddr_t alloc(uint64_t type, uint64_t size) {

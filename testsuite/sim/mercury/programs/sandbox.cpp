@@ -20,13 +20,8 @@ HELIOS_MANIFEST(
 
 namespace {
 const char* error_name(uint64_t status) {
-    switch (status) {
-#define HELIOS_X_NAME(num, name, text) \
-    case num: return #name;
-        HELIOS_ERRORS(HELIOS_X_NAME)
-#undef HELIOS_X_NAME
-        default: return "unknown";
-    }
+    const char* name = helios_error_name(status);
+    return name ? name : "unknown";
 }
 
 void report(const char* what, helios::Result r) {
