@@ -14,11 +14,12 @@ void vulcan_site_ud2();                                 // ud2 (#UD), 2 bytes
 void vulcan_site_int3();                                // int3 (#BP), a trap: ip is after it
 uint64_t vulcan_site_div(uint64_t a, uint64_t b);       // a / b; the div is at vulcan_site_div_insn
 extern const char vulcan_site_div_insn[];
+void vulcan_site_step();  // nop; nop; ud2 (single-stepped: never reaches ud2)
 }
 asm(R"(
     .text
     .globl vulcan_site_read, vulcan_site_write, vulcan_site_hlt, vulcan_site_ud2
-    .globl vulcan_site_int3, vulcan_site_div, vulcan_site_div_insn
+    .globl vulcan_site_int3, vulcan_site_div, vulcan_site_div_insn, vulcan_site_step
 vulcan_site_read:
     movq (%rdi), %rax
     ret
@@ -34,6 +35,10 @@ vulcan_site_ud2:
 vulcan_site_int3:
     int3
     ret
+vulcan_site_step:
+    nop
+    nop
+    ud2
 vulcan_site_div:
     xorl %edx, %edx
     movq %rdi, %rax
@@ -288,6 +293,34 @@ VULCAN_TEST(fault, breakpoint) {
     CHECK_OK(threads::resume(t));
     join_thread(t);
     CHECK_EQ(s.value, 1);
+}
+
+VULCAN_TEST(fault, single_step) {
+    // The trap flag is the user's to set (HELIOS_USER_RFLAGS_MASK): a task
+    // given TF through task_write_registers stops after each instruction
+    // with a DEBUG fault, the ip after that instruction, on both machines.
+    helios_caddr_t ep = alloc(HELIOS_CT_ENDPOINT);
+    Thread* t = spawn([](uint64_t) {}, 0, HELIOS_PRIORITY_DEFAULT, false);
+    CHECK_OK(threads::set_fault(t, ep));
+    uint64_t site = fn_addr(reinterpret_cast<const void*>(&vulcan_site_step));
+    helios_regs regs;
+    CHECK_OK(task_read_registers(threads::task(t), &regs));
+    regs.rip = site;
+    regs.rflags |= HELIOS_RFLAGS_TF;
+    CHECK_OK(task_write_registers(threads::task(t), &regs));
+    helios_regs back{};
+    CHECK_OK(task_read_registers(threads::task(t), &back));
+    CHECK(back.rflags & HELIOS_RFLAGS_TF);
+    CHECK_OK(threads::start(t));
+    Fault f = recv_fault(ep);
+    CHECK_EQ(f.kind, HELIOS_FAULT_DEBUG);
+    CHECK_EQ(f.ip, site + 1);
+    // The flag stays set: resuming steps one more instruction.
+    CHECK_OK(threads::resume(t));
+    f = recv_fault(ep);
+    CHECK_EQ(f.kind, HELIOS_FAULT_DEBUG);
+    CHECK_EQ(f.ip, site + 2);
+    kill_thread(t);
 }
 
 VULCAN_TEST(fault, destroy_faulting) {

@@ -28,10 +28,6 @@ void save_frame(Task& t, const TrapFrame& f) {
     t.dirty = kDirtyNone;
 }
 
-// User-settable rflags: CF PF AF ZF SF TF DF OF, AC, ID; IF always on,
-// IOPL 0 (port access goes through the TSS bitmap).
-constexpr uint64_t kUserFlags = 0xCD5 | (1u << 18) | (1u << 21);
-constexpr uint64_t kFlagsFixed = 0x202;
 
 uint64_t g_fs_base = 0, g_gs_base = 0;
 Task* g_base_task = nullptr;  // whose fs/gs bases the MSRs hold
@@ -216,7 +212,8 @@ void handle_irq(unsigned line) {
     f->vector = 0, f->error = 0;
     f->rip = r.rip;
     f->cs = SEL_USER_CODE;
-    f->rflags = (r.rflags & kUserFlags) | kFlagsFixed;
+    // The one user-rflags policy (abi.h), as task_write_registers applies it.
+    f->rflags = (r.rflags & HELIOS_USER_RFLAGS_MASK) | HELIOS_USER_RFLAGS_FIXED;
     f->rsp = r.rsp;
     f->ss = SEL_USER_DATA;
     t.dirty = kDirtyNone;
