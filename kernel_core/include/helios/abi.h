@@ -270,9 +270,9 @@ struct helios_procinfo {
  * the run alone; a shared page or `rdtsc` would be read with no event at
  * all, so a replay could not reproduce it on another host. */
 #define HELIOS_SYSCALLS(X)                                                    \
-    X(0, writecons, 2, (addr, len), "write bytes to the kernel console; rdx = bytes written") \
+    X(0, writecons, 2, (addr, len), "write len (<= 64 KiB) bytes to the kernel console; rdx = bytes written") \
     X(1, yield, 0, (), "give up the rest of the time slice")                  \
-    X(2, identify, 1, (cap), "rdx = rights and type of a capability")         \
+    X(2, identify, 1, (cap), "rdx = rights bits 0-1 (SEND, RECV), type bits 2-7, GRANT bit 8, WRITE bit 9")         \
     X(3, send, 2, (cap, tag), "send a message / invoke a kernel object; rdx = result value") \
     X(4, nbsend, 2, (cap, tag), "send without blocking (WOULD_BLOCK)")        \
     X(5, recv, 1, (cap), "receive from an endpoint or wait on a notification; rdx = tag or word") \
@@ -282,8 +282,8 @@ struct helios_procinfo {
     X(9, signal, 1, (cap), "signal a notification (never blocks)")           \
     X(10, wait, 1, (cap), "wait on a notification; rdx = word")               \
     X(11, nbwait, 1, (cap), "poll a notification (WOULD_BLOCK); rdx = word")  \
-    X(12, poll, 2, (pollcaps, count), "block until one entry is ready; rdx = ready count") \
-    X(13, store_reply, 1, (dest), "move the implicit reply into the cspace; rdx = caddr") \
+    X(12, poll, 2, (pollcaps, count), "block until one of count (1..32) entries is ready; rdx = ready count") \
+    X(13, store_reply, 1, (dest), "move the implicit reply into slot dest (or UNDEF); rdx = caddr") \
     X(14, replyrecv, 2, (tag, cap), "reply, then receive on cap; rdx = tag")  \
     X(15, exit, 1, (status), "end the calling task; init's status ends the system") \
     X(16, clock, 0, (), "rdx = the kernel's monotonic clock, nanoseconds since boot")
