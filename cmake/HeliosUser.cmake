@@ -38,7 +38,8 @@ function(helios_user_program name)
   helios_user_target(${name})
   # Objects first (always linked: entry point, mem*, ABI symbols), then the
   # archives in dependency order, then libgcc for compiler helpers.
-  target_link_libraries(${name} PRIVATE helios_rt_start ${ARG_LIBRARIES} helios_rt helios_ulib gcc)
+  target_link_libraries(${name} PRIVATE helios_rt_start helios_lib_user_mem ${ARG_LIBRARIES} helios_rt
+    helios_lib_user gcc)
   target_link_options(${name} PRIVATE ${HELIOS_USER_LINK_FLAGS} -fno-sanitize=all)
   set_target_properties(${name} PROPERTIES
     LINK_DEPENDS ${CMAKE_SOURCE_DIR}/mercury/rt/user.ld

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/manifest.h"
+#include "manifest_parser.h"
 
 namespace mercury {
 

@@ -3,7 +3,7 @@
 //   helios-manifest [--raw] [--quiet] FILE.elf...
 //
 // Reads each file with libelf, finds its .manifest section, parses it with
-// the parser init uses (kernel_core/lib/manifest.cpp) and prints what init
+// the parser init uses (mercury/manifest/manifest_parser.cpp) and prints what init
 // would grant. Also checks that init's loader (kernel_core/lib/elf64.cpp)
 // accepts the ELF. Exit status: 0 when every file is valid, 1 when one is
 // not (its problems are printed as FILE: .manifest line N: PROBLEM), 2 on
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "lib/elf64.h"
-#include "lib/manifest.h"
+#include "manifest_parser.h"
 
 namespace {
 

@@ -1,7 +1,7 @@
-// Unit tests of the Mercury manifest parser (kernel_core/lib/manifest.cpp): good manifests and every error, with its
+// Unit tests of the Mercury manifest parser (mercury/manifest/manifest_parser.cpp): good manifests and every error, with its
 // line.
 #define CATCH_CONFIG_MAIN
-#include "lib/manifest.h"
+#include "manifest_parser.h"
 
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,12 +1,14 @@
 // Parser for Mercury driver manifests: the INI text a program carries in its `.manifest` ELF section.
-#ifndef HELIOS_LIB_MANIFEST_H
-#define HELIOS_LIB_MANIFEST_H
+#ifndef HELIOS_MERCURY_MANIFEST_PARSER_H
+#define HELIOS_MERCURY_MANIFEST_PARSER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-// Freestanding (no heap, no libc): shared by mercury/init's loader and the
-// host tool helios-manifest. Include as "lib/manifest.h".
+// Freestanding (no heap, no libc): user-side code, shared by mercury/init's
+// loader and the host tool helios-manifest (and its tests); the kernel never
+// parses manifests. Include as "manifest_parser.h" (target
+// helios_manifest_user or helios_manifest_host).
 //
 // The format (helios-spec.md 4.4), one item per line, `#` or `;` starting a
 // comment line, blanks around every token ignored:

@@ -1,5 +1,5 @@
 // Mercury manifest parser (see manifest.h for the format): freestanding, no heap.
-#include "lib/manifest.h"
+#include "manifest_parser.h"
 
 #include "lib/string.h"
 
