@@ -25,9 +25,10 @@ bool power_of_two_or_zero(uint64_t v) { return (v & (v - 1)) == 0; }
 
 // Checks shared by PT_LOAD and PT_TLS: the file bytes are in the image, the
 // memory size covers them, the address range does not wrap, and the alignment
-// is sane.
+// is sane. A segment without file bytes has no offset that matters: binutils'
+// strip leaves an all-.tbss PT_TLS pointing past the end of the stripped file.
 ElfError check_segment_bytes(const elf::Phdr& ph, size_t size) {
-    if (!range_inside(ph.offset, ph.filesz, size)) return ElfError::segment_out_of_bounds;
+    if (ph.filesz != 0 && !range_inside(ph.offset, ph.filesz, size)) return ElfError::segment_out_of_bounds;
     if (ph.filesz > ph.memsz) return ElfError::segment_filesz_exceeds_memsz;
     uint64_t end;
     if (add_overflows(ph.vaddr, ph.memsz, &end)) return ElfError::segment_overflow;

@@ -287,6 +287,23 @@ TEST_CASE("elf64: .manifest found by ElfImage exactly where libelf finds it", "[
     compare_with_libelf(img, bytes);
 }
 
+TEST_CASE("elf64: a user program through binutils strip --strip-debug and --strip-all still opens", "[lib][elf64]") {
+    // The runtime's TLS is all .tbss: strip moves everything up and leaves
+    // that PT_TLS's offset past the end of the smaller file.
+    TempDir dir;
+    REQUIRE_FALSE(dir.path().empty());
+    for (const char* how : {"--strip-debug", "--strip-all"}) {
+        INFO(how);
+        REQUIRE(TempDir::run(std::string("strip ") + how + " -o '" + (dir / "stripped") + "' '" +
+                             HELIOS_TEST_USER_ELF + "'"));
+        auto bytes = read_file(dir / "stripped");
+        ExactBytes exact(bytes);
+        ElfImage img;
+        REQUIRE(img.open(exact.data(), exact.size()) == ElfError::none);
+        compare_with_libelf(img, bytes);
+    }
+}
+
 TEST_CASE("elf64: every truncation of a user program is rejected without reading past the end", "[lib][elf64]") {
     auto bytes = user_elf();
     ElfImage full;
@@ -427,6 +444,27 @@ TEST_CASE("elf64: an image without PT_TLS, or with an empty one, has no TLS", "[
     REQUIRE(img.open(exact.data(), exact.size()) == ElfError::none);
     ElfSegment tls;
     CHECK_FALSE(img.tls(&tls));
+}
+
+TEST_CASE("elf64: a segment without file bytes may point anywhere (strip leaves .tbss past the end)",
+          "[lib][elf64]") {
+    Crafted c = make_crafted();
+    elf::Phdr p = c.phdr(2);  // the PT_TLS
+    p.filesz = 0;
+    p.offset = c.bytes.size() + 0x1000;
+    c.set_phdr(2, p);
+    ExactBytes exact(c.bytes);
+    ElfImage img;
+    REQUIRE(img.open(exact.data(), exact.size()) == ElfError::none);
+    ElfSegment tls;
+    REQUIRE(img.tls(&tls));
+    CHECK(tls.filesz == 0);
+    CHECK(tls.memsz == p.memsz);
+    // With file bytes, the same offset is still refused.
+    p.filesz = 1;
+    c.set_phdr(2, p);
+    ExactBytes exact2(c.bytes);
+    CHECK(img.open(exact2.data(), exact2.size()) == ElfError::segment_out_of_bounds);
 }
 
 TEST_CASE("elf64: section header table errors", "[lib][elf64]") {
