@@ -230,6 +230,14 @@ vulcan_summary() {
     printable | { echo "== Vulcan in $where:"; cat; }
 }
 
+# The hostile-syscall campaign's count (CTest unit/hostile-a-million-syscalls).
+hostile_summary() {
+  local lasttest=$1 line
+  line=$(grep -m1 -E '^hostile: [0-9]+ syscalls in' "$lasttest" 2>/dev/null || true)
+  echo "== Hostile syscalls against the kernel core: ${line#hostile: }"
+  [ -n "$line" ] || echo "     (the campaign did not report a count)"
+}
+
 # ---- build and test -------------------------------------------------------------
 run_preset_build() {
   local preset=$1 t0=$SECONDS
@@ -275,6 +283,8 @@ run_preset_tests() {
   echo "   tests ran in $((SECONDS - t0)) s"
   count_ctest "$preset" "$log" "$work/$preset.lasttest"
   vulcan_summary "helios-sim ($preset)" "$work/$preset.lasttest" vulcan
+  [ "$preset" = hosted ] && hostile_summary "$work/$preset.lasttest"
+  return 0
 }
 
 mkdir -p build
