@@ -1,14 +1,13 @@
 // World: builds processes straight from kernel objects, issues syscalls.
 #include "support/world.h"
 
-#include <catch2/catch.hpp>
 
 namespace helios::test {
 
 World::World(uint64_t bytes) {
     fake_arch().reset(bytes);
     auto r = k.init(0, bytes);
-    REQUIRE(r.ok());
+    world_require(r.ok(), "r.ok()");
     root = *r;
     root_used_at_start = root->used();
 }
@@ -24,7 +23,7 @@ struct LimitsSuspended {
 };
 
 static Object* must(Result<Object*> r) {
-    REQUIRE(r.ok());
+    world_require(r.ok(), "r.ok()");
     return *r;
 }
 
@@ -36,7 +35,7 @@ void World::ensure_tables(Proc& p, uint64_t vaddr) {
         unsigned missing = 0;
         Status st = k.paging().map_table(*p.vspace, *table, vaddr, &missing);
         if (!st.ok()) {
-            REQUIRE(st.error() == Error::BUSY);  // already present at this level
+            world_require(st.error() == Error::BUSY, "st.error() == Error::BUSY");  // already present at this level
             k.destroy(table);
         }
     }
@@ -45,7 +44,7 @@ void World::ensure_tables(Proc& p, uint64_t vaddr) {
 void World::map_new_page(Proc& p, uint64_t vaddr) {
     LimitsSuspended suspended;
     auto* page = static_cast<Page*>(must(k.create_object(*root, HELIOS_CT_PAGE, 0)));
-    REQUIRE(k.paging().map_page(*p.vspace, *page, vaddr, HELIOS_MAP_WRITE, nullptr).ok());
+    world_require(k.paging().map_page(*p.vspace, *page, vaddr, HELIOS_MAP_WRITE, nullptr).ok(), "k.paging().map_page(*p.vspace, *page, vaddr, HELIOS_MAP_WRITE, nullptr).ok()");
 }
 
 Proc World::spawn(unsigned radix, uint64_t quota) {
@@ -67,7 +66,7 @@ Proc World::spawn(unsigned radix, uint64_t quota) {
     p.task->ipcbuf = kIpcBufAddr;
     p.task->suspended = false;
     p.ipc = k.ipcbuf_of(*p.task);
-    REQUIRE(p.ipc != nullptr);
+    world_require(p.ipc != nullptr, "p.ipc != nullptr");
     k.make_runnable(*p.task);
     return p;
 }
@@ -77,7 +76,7 @@ Proc World::thread(Proc& p, uint64_t ipcbuf, helios_caddr_t* task_cap) {
     Proc t = p;
     t.task = static_cast<Task*>(must(k.create_object(*root, HELIOS_CT_TASK, 0)));
     auto slot = p.cspace->empty(HELIOS_CADDR_UNDEF);
-    REQUIRE(slot.ok());
+    world_require(slot.ok(), "slot.ok()");
     Caps::install(**slot, t.task, HELIOS_CT_TASK, HELIOS_RIGHTS_ALL, 0);
     if (task_cap) *task_cap = p.cspace->caddr_of(*slot);
     ensure_tables(p, ipcbuf);
@@ -87,14 +86,14 @@ Proc World::thread(Proc& p, uint64_t ipcbuf, helios_caddr_t* task_cap) {
     t.task->ipcbuf = ipcbuf;
     t.task->suspended = false;
     t.ipc = k.ipcbuf_of(*t.task);
-    REQUIRE(t.ipc != nullptr);
+    world_require(t.ipc != nullptr, "t.ipc != nullptr");
     k.make_runnable(*t.task);
     return t;
 }
 
 SysResult World::sys(Proc& p, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
                      uint64_t a5) {
-    REQUIRE(p.task->runnable());
+    world_require(p.task->runnable(), "p.task->runnable()");
     k.switch_to(*p.task);
     helios_regs& r = p.task->regs;
     r.rax = nr;
@@ -120,7 +119,7 @@ SysResult World::invoke(Proc& p, helios_caddr_t cap, uint64_t label, std::initia
 helios_caddr_t World::alloc(Proc& p, CapType type, uint64_t size) {
     SysResult r = invoke(p, kSlotMemory, HELIOS_INV_memory_allocate, {static_cast<uint64_t>(type), size, 1},
                          {HELIOS_CADDR_UNDEF});
-    REQUIRE(r.status == Error::NONE);
+    world_require(r.status == Error::NONE, "r.status == Error::NONE");
     return static_cast<helios_caddr_t>(r.value);
 }
 

@@ -33,6 +33,11 @@ struct Proc {
     helios_ipcbuf* ipc = nullptr;
 };
 
+// A World set-up step that must succeed; defined by the harness that links
+// the World: the unit tests fail the running test case (world_require_catch.cpp),
+// the fuzz targets abort (testsuite/fuzz).
+void world_require(bool ok, const char* what);
+
 class World {
 public:
     explicit World(uint64_t bytes = 16u << 20);
