@@ -2,6 +2,7 @@
 # Builds and runs every test of every preset that matters:
 #   hosted       the simulator, user programs, unit and whole-system tests
 #   hosted-asan  the same with AddressSanitizer and UndefinedBehaviorSanitizer
+#   fuzz         the libFuzzer targets (clang): regression inputs, short campaigns
 #   x86_64       the freestanding kernel core (build + self-containment check)
 #                and the kernel under QEMU booting the hosted images (Vulcan)
 # Ends with the line "N passed, M failed, K skipped" (preceded by the list of
@@ -295,6 +296,23 @@ for preset in hosted hosted-asan; do
     failed=$((failed + 1)); failures+=("$preset: build failed (see build/$preset.build.log)")
   fi
 done
+
+# The libFuzzer targets (clang): their regression inputs and a short campaign
+# each (ctest -L fuzz; HELIOS_FUZZ_SECONDS per target), as whoever started
+# the script: they only parse bytes and run the kernel core on the fake arch.
+if run_preset_build fuzz; then
+  echo "== test: fuzz (libFuzzer targets: regressions, then short campaigns)"
+  t0=$SECONDS
+  log=build/fuzz/ctest.log
+  ctest --preset fuzz -j "$jobs" --timeout 300 2>&1 | tee "$log" |
+    grep -E "(\*\*\*Failed|Failed  |Timeout|tests passed|Not Run|\*\*\*Skipped)" || true
+  echo "   tests ran in $((SECONDS - t0)) s"
+  count_ctest "fuzz" "$log" build/fuzz/Testing/Temporary/LastTest.log
+  grep -h " after [0-9]* s$" build/fuzz/Testing/Temporary/LastTest.log 2>/dev/null | sed 's|.*/||; s|^|     |' |
+    { echo "== Fuzz campaigns (executions, coverage):"; cat; }
+else
+  failed=$((failed + 1)); failures+=("fuzz: build failed (see build/fuzz.build.log)")
+fi
 
 if run_preset_build x86_64; then
   passed=$((passed + 1))

@@ -52,7 +52,7 @@ struct KernelStats {
 //   3. private bookkeeping.
 class Kernel {
 public:
-    Kernel() : paging_(*this) {}
+    Kernel() = default;
     Kernel(const Kernel&) = delete;
     Kernel& operator=(const Kernel&) = delete;
 

@@ -7,12 +7,10 @@
 
 namespace helios {
 
-class Kernel;
 
 // The operations on the tables, kept together because they all walk them.
 class Paging {
 public:
-    explicit Paging(Kernel& kernel) : kernel_(kernel) {}
 
     // Map `page` at vaddr. INVALID_PARAM (unaligned, outside the user range,
     // bad flags), BUSY (page already mapped, or the slot is taken),
@@ -39,8 +37,6 @@ private:
     uint64_t* table_at(uint64_t phys);
     void zero_table(uint64_t table_phys);
     void detach_range(VSpace& vs, uint64_t base, uint64_t span, unsigned below_level);
-
-    Kernel& kernel_;
 };
 
 }  // namespace helios

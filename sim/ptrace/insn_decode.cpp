@@ -131,8 +131,17 @@ std::optional<PortIo> decode_port_io(const uint8_t* bytes, size_t len) {
                        d.insn.mnemonic == ZYDIS_MNEMONIC_INSD;
             io.is_string = true;
             io.rep = (d.insn.attributes & ZYDIS_ATTRIB_HAS_REP) != 0;
-            // The string forms' operand width is the transfer width (a 0x66 prefix makes insd insw).
-            io.width = static_cast<uint8_t>(d.insn.operand_width / 8);
+            // The transfer width is the mnemonic's (a 0x66 prefix makes insd
+            // insw). Not the operand width: REX.W is ignored by the string
+            // I/O instructions (there is no 8-byte port access), yet Zydis
+            // reports a 64-bit operand width for 48 6D; found by fuzz_insn_decode.
+            switch (d.insn.mnemonic) {
+                case ZYDIS_MNEMONIC_INSB:
+                case ZYDIS_MNEMONIC_OUTSB: io.width = 1; break;
+                case ZYDIS_MNEMONIC_INSW:
+                case ZYDIS_MNEMONIC_OUTSW: io.width = 2; break;
+                default: io.width = 4; break;
+            }
             return io;
         default: return std::nullopt;
     }

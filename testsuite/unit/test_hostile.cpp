@@ -108,13 +108,16 @@ TEST_CASE("hostile: random syscalls under tight host limits (NOMEM from the mach
 // threads and tight limits alternating, until at least a million syscalls
 // went through the kernel, the invariant checker after every one. Prints the
 // count, which scripts/test.sh repeats in its summary. HELIOS_HOSTILE_TARGET
-// changes the goal (a soak run: scripts/fuzz.sh --hostile N).
+// changes the goal and HELIOS_HOSTILE_FIRST_SEED the first seed, so a
+// campaign shards over machines by seed range (docs/fuzzing.md).
 TEST_CASE("hostile: a million syscalls, the invariant checker after every one", "[.million]") {
     const char* goal_env = std::getenv("HELIOS_HOSTILE_TARGET");
     const uint64_t goal = goal_env ? std::strtoull(goal_env, nullptr, 0) : 1000000;
     uint64_t total = 0, steps_run = 0;
     unsigned runs = 0;
-    for (uint64_t seed = 0xC0FFEE0000; total < goal; ++seed, ++runs) {
+    const char* first_env = std::getenv("HELIOS_HOSTILE_FIRST_SEED");
+    const uint64_t first = first_env ? std::strtoull(first_env, nullptr, 0) : 0xC0FFEE0000;
+    for (uint64_t seed = first; total < goal; ++seed, ++runs) {
         INFO("seed " << seed);
         SeededHostile run(seed, seed % 2 == 1);
         Hostile& h = run.hostile;
@@ -127,8 +130,10 @@ TEST_CASE("hostile: a million syscalls, the invariant checker after every one", 
         total += h.syscalls();
         steps_run += 8000;
     }
-    std::printf("hostile: %llu syscalls in %u seeded runs (%llu steps), the invariant checker after every step\n",
-                static_cast<unsigned long long>(total), runs, static_cast<unsigned long long>(steps_run));
+    std::printf("hostile: %llu syscalls in %u seeded runs (seeds %#llx..), %llu steps, the invariant checker after "
+                "every step\n",
+                static_cast<unsigned long long>(total), runs, static_cast<unsigned long long>(first),
+                static_cast<unsigned long long>(steps_run));
     CHECK(total >= goal);
 }
 
