@@ -12,9 +12,18 @@ set(HELIOS_KERNEL_LANG_FLAGS -ffreestanding -fno-exceptions -fno-rtti
 set(HELIOS_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all
     -fno-omit-frame-pointer)
 
+# Coverage (scripts/coverage.sh): host code and the hosted kernel core only;
+# user programs run inside the OS, where no gcov runtime exists.
+option(HELIOS_COVERAGE "Instrument host code and the hosted kernel core for gcov" OFF)
+set(HELIOS_COVERAGE_FLAGS --coverage -O0)
+
 # Host targets: warnings, and the sanitizers in the hosted-asan preset.
 function(helios_host_target target)
   target_compile_options(${target} PRIVATE ${HELIOS_WARNINGS})
+  if(HELIOS_COVERAGE)
+    target_compile_options(${target} PRIVATE ${HELIOS_COVERAGE_FLAGS})
+    target_link_options(${target} PRIVATE --coverage)
+  endif()
   if(HELIOS_SANITIZE)
     target_compile_options(${target} PRIVATE ${HELIOS_SANITIZER_FLAGS})
     target_link_options(${target} PRIVATE ${HELIOS_SANITIZER_FLAGS})
@@ -30,6 +39,9 @@ function(helios_kernel_target target)
         -mgeneral-regs-only -fno-pic -fno-pie)
   elseif(HELIOS_SANITIZE)
     target_compile_options(${target} PRIVATE ${HELIOS_SANITIZER_FLAGS})
+  endif()
+  if(HELIOS_COVERAGE AND NOT HELIOS_TARGET STREQUAL "x86_64")
+    target_compile_options(${target} PRIVATE ${HELIOS_COVERAGE_FLAGS})
   endif()
 endfunction()
 

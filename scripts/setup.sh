@@ -23,7 +23,7 @@ packages=(
   catch2 libfmt-dev libspdlog-dev libelf-dev
   libzydis-dev libcli11-dev libdw-dev libseccomp-dev
   gdb python3
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev gcovr
   qemu-system-x86 grub-pc-bin grub-common xorriso mtools
 )
 
