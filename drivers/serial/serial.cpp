@@ -30,7 +30,7 @@ HELIOS_MANIFEST(
 namespace {
 
 namespace serial = helios::serial;
-using helios::Result;
+using helios::SysResult;
 
 enum : helios_caddr_t {
     kCapCom1 = 0,
@@ -335,7 +335,7 @@ void complete(Port& p) {
 
 // Defers the implicit reply; false when it cannot be stored.
 bool defer(helios_caddr_t* slot) {
-    Result r = helios::sys::store_reply(HELIOS_CADDR_UNDEF);
+    SysResult r = helios::sys::store_reply(HELIOS_CADDR_UNDEF);
     if (!r.ok()) return false;
     *slot = static_cast<helios_caddr_t>(r.value);
     return true;
@@ -431,7 +431,7 @@ int main() {
         {kCapCom2, HELIOS_POLL_RECV, 0},
     };
     for (;;) {
-        Result r = helios::sys::poll(reinterpret_cast<uint64_t>(polls), 3);
+        SysResult r = helios::sys::poll(reinterpret_cast<uint64_t>(polls), 3);
         if (!r.ok()) {
             helios::printf("[serial] poll failed (%lu); stopping\n", r.status);
             return 1;
@@ -445,7 +445,7 @@ int main() {
         }
         for (unsigned i = 0; i < 2; ++i) {
             if (!(polls[1 + i].revents & HELIOS_POLL_RECV)) continue;
-            Result m = helios::sys::nbrecv(g_ports[i].endpoint);
+            SysResult m = helios::sys::nbrecv(g_ports[i].endpoint);
             if (m.ok()) handle_request(g_ports[i], m.value);
         }
     }

@@ -26,7 +26,7 @@ int main() {
 
     // Raw in/out needs an IOPort capability covering the ports; as init we
     // hold IOControl and issue one for COM1's eight registers.
-    helios::Result io = helios::iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, kCom1, kCom1 + 7);
+    helios::SysResult io = helios::iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, kCom1, kCom1 + 7);
     if (!io.ok()) {
         helios::printf("hello: cannot get COM1 ports: error %lu\n", static_cast<unsigned long>(io.status));
         return 1;

@@ -13,7 +13,7 @@
 namespace mercury {
 
 namespace lib = helios::lib;
-using helios::Result;
+using helios::SysResult;
 
 namespace {
 
@@ -86,7 +86,7 @@ private:
         return false;
     }
 
-    Result alloc(uint64_t type, uint64_t size = 0) { return helios::memory_allocate_one(p_.arena, type, size); }
+    SysResult alloc(uint64_t type, uint64_t size = 0) { return helios::memory_allocate_one(p_.arena, type, size); }
 
     // Moves one of init's capabilities into the holder cspace.
     bool hold(helios_caddr_t cap) { return helios::cspace_move_to(kCs, p_.holder, kUndef, cap).ok(); }
@@ -96,8 +96,8 @@ private:
         if (!b->hold(table)) b->table_hold_failed_ = true;
     }
 
-    Result map_child(helios_caddr_t page, uint64_t vaddr, uint64_t flags) {
-        Result r = helios::vm::map_page(p_.arena, p_.vspace, page, vaddr, flags, &Builder::hold_table, this);
+    SysResult map_child(helios_caddr_t page, uint64_t vaddr, uint64_t flags) {
+        SysResult r = helios::vm::map_page(p_.arena, p_.vspace, page, vaddr, flags, &Builder::hold_table, this);
         if (r.ok() && table_hold_failed_) return {HELIOS_EINVALID_CSLOT, 0};
         return r;
     }
@@ -120,7 +120,7 @@ private:
         uint64_t quota = image_pages + HELIOS_PROC_STACK_PAGES + 2 /* ipcbuf, procinfo */ + 32 /* tables */ +
                          cspace_frames(m_.radix) + cspace_frames(holder_radix) + 2 /* vspace, task */ + extra + 8;
 
-        Result r = alloc_arena(quota);
+        SysResult r = alloc_arena(quota);
         if (!r.ok()) return fail(0, "cannot get %lu pages of memory for it: %s", quota, error_name(r.status));
         p_.arena = static_cast<helios_caddr_t>(r.value);
         if (!(r = alloc(HELIOS_CT_CSPACE, holder_radix)).ok())
@@ -136,13 +136,13 @@ private:
         return true;
     }
 
-    Result alloc_arena(uint64_t quota) { return helios::memory_allocate_one(kMem, HELIOS_CT_MEMORY, quota); }
+    SysResult alloc_arena(uint64_t quota) { return helios::memory_allocate_one(kMem, HELIOS_CT_MEMORY, quota); }
 
     // ---- the image: each page is filled through init's scratch window, then
     // moved into the child with the union of its segments' rights.
 
     bool begin_page(uint64_t vaddr) {
-        Result r = alloc(HELIOS_CT_PAGE);
+        SysResult r = alloc(HELIOS_CT_PAGE);
         if (!r.ok()) return fail(0, "cannot allocate a page for 0x%lx: %s", vaddr, error_name(r.status));
         cur_page_ = static_cast<helios_caddr_t>(r.value);
         r = helios::vm::map_page(kMem, kVs, cur_page_, helios::vm::kScratchBase, HELIOS_MAP_WRITE);
@@ -155,7 +155,7 @@ private:
     bool finish_page() {
         if (cur_vaddr_ == kNoPage) return true;
         (void)helios::page_unmap(cur_page_);
-        Result r = map_child(cur_page_, cur_vaddr_, cur_flags_);
+        SysResult r = map_child(cur_page_, cur_vaddr_, cur_flags_);
         if (!r.ok()) return fail(0, "cannot map its page at 0x%lx: %s", cur_vaddr_, error_name(r.status));
         if (!hold(cur_page_)) return fail(0, "its page holder is full");
         cur_vaddr_ = kNoPage;
@@ -188,7 +188,7 @@ private:
             helios_caddr_t caps[HELIOS_MAX_CAPS];
             size_t n = count - done < HELIOS_MAX_CAPS ? count - done : HELIOS_MAX_CAPS;
             for (size_t i = 0; i < n; ++i) caps[i] = kUndef;
-            Result r = helios::memory_allocate(p_.arena, HELIOS_CT_PAGE, 0, caps, n);
+            SysResult r = helios::memory_allocate(p_.arena, HELIOS_CT_PAGE, 0, caps, n);
             if (!r.ok()) return fail(0, "cannot allocate its %s: %s", what, error_name(r.status));
             for (size_t i = 0; i < n; ++i) {
                 r = map_child(caps[i], vaddr + (done + i) * kPage, flags);
@@ -224,7 +224,7 @@ private:
         uint64_t tp = (top - kTcb) & ~(align - 1);  // tp - image >= start: pages covers image + TCB
         helios_caddr_t caps[64];
         for (uint64_t i = 0; i < pages; ++i) {
-            Result r = alloc(HELIOS_CT_PAGE);
+            SysResult r = alloc(HELIOS_CT_PAGE);
             if (!r.ok()) return fail(0, "cannot allocate its TLS block: %s", error_name(r.status));
             caps[i] = static_cast<helios_caddr_t>(r.value);
             r = helios::vm::map_page(kMem, kVs, caps[i], helios::vm::kScratchBase + i * kPage, HELIOS_MAP_WRITE);
@@ -237,7 +237,7 @@ private:
         lib::copy(scratch + (tp - start), &self, sizeof self);
         for (uint64_t i = 0; i < pages; ++i) {
             (void)helios::page_unmap(caps[i]);
-            Result r = map_child(caps[i], start + i * kPage, HELIOS_MAP_WRITE);
+            SysResult r = map_child(caps[i], start + i * kPage, HELIOS_MAP_WRITE);
             if (!r.ok()) return fail(0, "cannot map its TLS block: %s", error_name(r.status));
             if (!hold(caps[i])) return fail(0, "its page holder is full");
         }
@@ -258,15 +258,15 @@ private:
 
     // Copies init's cap into the child's cspace at dest (UNDEF: any slot);
     // value = the slot used.
-    Result give(helios_caddr_t cap, helios_caddr_t dest, uint64_t rights = HELIOS_RIGHTS_ALL) {
+    SysResult give(helios_caddr_t cap, helios_caddr_t dest, uint64_t rights = HELIOS_RIGHTS_ALL) {
         return helios::cspace_copy_to(kCs, p_.cspace, dest, cap, rights);
     }
 
     // The grant pattern: made in init's cspace, copied to the child, init's copy destroyed.
-    Result give_fresh(Result made, helios_caddr_t dest, uint64_t rights = HELIOS_RIGHTS_ALL) {
+    SysResult give_fresh(SysResult made, helios_caddr_t dest, uint64_t rights = HELIOS_RIGHTS_ALL) {
         if (!made.ok()) return made;
         auto mine = static_cast<helios_caddr_t>(made.value);
-        Result r = give(mine, dest, rights);
+        SysResult r = give(mine, dest, rights);
         (void)helios::cspace_destroy(kCs, mine);
         return r;
     }
@@ -278,10 +278,10 @@ private:
         if (st.serial_count == kMaxSerialDevices) return kUndef;
         // Registry endpoints outlive restarts: they come from a Memory of
         // their own (one page for the endpoint), not from the arena.
-        Result mem = helios::memory_allocate_one(kMem, HELIOS_CT_MEMORY, 1);
+        SysResult mem = helios::memory_allocate_one(kMem, HELIOS_CT_MEMORY, 1);
         if (!mem.ok()) return kUndef;
         auto memory = static_cast<helios_caddr_t>(mem.value);
-        Result r = helios::memory_allocate_one(memory, HELIOS_CT_ENDPOINT);
+        SysResult r = helios::memory_allocate_one(memory, HELIOS_CT_ENDPOINT);
         if (!r.ok()) {
             (void)helios::cspace_destroy(kCs, memory);
             return kUndef;
@@ -296,7 +296,7 @@ private:
         const lib::ManifestCap& c = m_.caps[index];
         const char* tn = lib::manifest_cap_type_name(c.type);
         helios_caddr_t dest = c.any_slot ? kUndef : c.slot;
-        Result r{HELIOS_ENONE, 0};
+        SysResult r{HELIOS_ENONE, 0};
         switch (c.type) {
             case lib::ManifestCapType::endpoint: r = give_fresh(alloc(HELIOS_CT_ENDPOINT), dest); break;
             case lib::ManifestCapType::note: r = give_fresh(alloc(HELIOS_CT_NOTIFICATION), dest); break;
@@ -312,11 +312,11 @@ private:
                 break;
             case lib::ManifestCapType::irq: {
                 // The notification must already be in the child's cspace.
-                Result note = helios::cspace_copy_from(kCs, kUndef, p_.cspace, c.note);
+                SysResult note = helios::cspace_copy_from(kCs, kUndef, p_.cspace, c.note);
                 if (!note.ok())
                     return fail(c.line, "irq: slot %u holds no capability: %s", c.note, error_name(note.status));
                 auto mine = static_cast<helios_caddr_t>(note.value);
-                Result id = helios::sys::identify(mine);
+                SysResult id = helios::sys::identify(mine);
                 if (!id.ok() || HELIOS_IDENTIFY_TYPE(id.value) != HELIOS_CT_NOTIFICATION) {
                     (void)helios::cspace_destroy(kCs, mine);
                     return fail(c.line, "irq: slot %u does not hold a notification", c.note);
@@ -364,7 +364,7 @@ private:
             const lib::ManifestService& s = m_.services[i];
             helios_caddr_t ep = service(s.name);
             if (ep == kUndef) return fail(s.line, "service '%s' is not available", s.name);
-            Result r = give(ep, kUndef, HELIOS_RIGHT_SEND);
+            SysResult r = give(ep, kUndef, HELIOS_RIGHT_SEND);
             if (!r.ok()) return fail(s.line, "service '%s': cannot place it: %s", s.name, error_name(r.status));
             add_aux(HELIOS_AT_SERVICE, static_cast<helios_caddr_t>(r.value), 0, s.name);
         }
@@ -373,7 +373,7 @@ private:
     }
 
     bool write_procinfo() {
-        Result r = alloc(HELIOS_CT_PAGE);
+        SysResult r = alloc(HELIOS_CT_PAGE);
         if (!r.ok()) return fail(0, "cannot allocate its procinfo page: %s", error_name(r.status));
         auto page = static_cast<helios_caddr_t>(r.value);
         r = helios::vm::map_page(kMem, kVs, page, helios::vm::kScratchBase, HELIOS_MAP_WRITE);
@@ -397,7 +397,7 @@ private:
     }
 
     bool start() {
-        Result r = helios::task_configure(p_.task, p_.cspace, p_.vspace, HELIOS_PROC_IPCBUF_ADDR);
+        SysResult r = helios::task_configure(p_.task, p_.cspace, p_.vspace, HELIOS_PROC_IPCBUF_ADDR);
         if (!r.ok()) return fail(0, "cannot configure its task: %s", error_name(r.status));
         ++p_.generation;
         r = helios::task_set_fault(p_.task, state().fault_endpoint, fault_cookie(p_));

@@ -15,7 +15,7 @@
 namespace mercury {
 
 namespace lib = helios::lib;
-using helios::Result;
+using helios::SysResult;
 
 namespace {
 
@@ -208,7 +208,7 @@ void handle_fault(const uint64_t* params) {
 [[noreturn]] void supervise() {
     unsigned errors = 0;
     for (;;) {
-        Result r = helios::sys::recv(g_state.fault_endpoint);
+        SysResult r = helios::sys::recv(g_state.fault_endpoint);
         if (!r.ok()) {
             if (++errors == 16) helios::printf("[init] receiving faults fails: %s\n", error_name(r.status));
             helios::sys::yield();
@@ -235,7 +235,7 @@ int run() {
     }
     configure(*bi, g_state.config);
 
-    Result ep = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_ENDPOINT);
+    SysResult ep = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_ENDPOINT);
     if (!ep.ok()) {
         helios::printf("[init] cannot make the fault endpoint: %s\n", error_name(ep.status));
         return 1;

@@ -77,7 +77,7 @@ namespace {
 
 // Frees everything the thread owned. Called by a joiner, a killer, or the
 // detached thread itself (then it never returns: its own task goes too).
-Result release(Thread* t) {
+SysResult release(Thread* t) {
     helios_caddr_t memory = t->memory;
     unsigned window = t->window;
     __atomic_sub_fetch(&g_live, 1, __ATOMIC_ACQ_REL);
@@ -87,7 +87,7 @@ Result release(Thread* t) {
     // would see BUSY and try another window).
     bool self_release = self() == t;
     if (self_release) free_window(window);
-    Result r = cspace_destroy(g_config.cspace, memory);
+    SysResult r = cspace_destroy(g_config.cspace, memory);
     if (!self_release) free_window(window);
     return r;
 }
@@ -100,7 +100,7 @@ Result release(Thread* t) {
 
 }  // namespace
 
-Result configure(const Config& cfg) {
+SysResult configure(const Config& cfg) {
     g_config = cfg;
     return tls::setup_main(cfg.self_task);
 }
@@ -114,7 +114,7 @@ Thread* create(Entry entry, uint64_t arg, uint64_t* status, const Options& optio
         options.priority > HELIOS_PRIORITY_MAX)
         return fail(HELIOS_EINVALID_PARAM);
     if (!tls::active()) {
-        Result r = tls::setup_main(g_config.self_task);
+        SysResult r = tls::setup_main(g_config.self_task);
         if (!r.ok()) return fail(r.status);
     }
     size_t tls_bytes = round_up(sizeof(Thread), 64) + tls::block_size();
@@ -128,7 +128,7 @@ Thread* create(Entry entry, uint64_t arg, uint64_t* status, const Options& optio
     uint64_t base = window_base(static_cast<unsigned>(window));
 
     // Everything the thread owns comes from one sub-divided Memory.
-    Result mem = memory_allocate_one(g_config.memory, HELIOS_CT_MEMORY, npages + 2);
+    SysResult mem = memory_allocate_one(g_config.memory, HELIOS_CT_MEMORY, npages + 2);
     if (!mem.ok()) {
         free_window(static_cast<unsigned>(window));
         return fail(mem.status);
@@ -139,9 +139,9 @@ Thread* create(Entry entry, uint64_t arg, uint64_t* status, const Options& optio
         free_window(static_cast<unsigned>(window));
         return fail(e);
     };
-    Result task = memory_allocate_one(memory, HELIOS_CT_TASK);
+    SysResult task = memory_allocate_one(memory, HELIOS_CT_TASK);
     if (!task.ok()) return undo(task.status);
-    Result done = memory_allocate_one(memory, HELIOS_CT_NOTIFICATION);
+    SysResult done = memory_allocate_one(memory, HELIOS_CT_NOTIFICATION);
     if (!done.ok()) return undo(done.status);
 
     // Pages: the stack (top of the stack area), the IPC buffer, the TLS pages.
@@ -150,13 +150,13 @@ Thread* create(Entry entry, uint64_t arg, uint64_t* status, const Options& optio
         helios_caddr_t caps[HELIOS_MAX_CAPS];
         size_t batch = npages - mapped < HELIOS_MAX_CAPS ? npages - mapped : HELIOS_MAX_CAPS;
         for (size_t i = 0; i < batch; ++i) caps[i] = HELIOS_CADDR_UNDEF;
-        Result r = memory_allocate(memory, HELIOS_CT_PAGE, 0, caps, batch);
+        SysResult r = memory_allocate(memory, HELIOS_CT_PAGE, 0, caps, batch);
         if (!r.ok()) return undo(r.status);
         for (size_t i = 0; i < batch; ++i, ++mapped) {
             uint64_t page = mapped < stack_pages    ? kStackAreaEnd - stack_pages + mapped
                             : mapped == stack_pages ? kIpcPage
                                                     : kTlsPage + (mapped - stack_pages - 1);
-            Result m = map_page(g_config.memory, g_config.vspace, caps[i], base + page * kPage, HELIOS_MAP_WRITE);
+            SysResult m = map_page(g_config.memory, g_config.vspace, caps[i], base + page * kPage, HELIOS_MAP_WRITE);
             if (!m.ok()) return undo(m.status);
         }
     }
@@ -177,7 +177,7 @@ Thread* create(Entry entry, uint64_t arg, uint64_t* status, const Options& optio
     uintptr_t tp = tls::init_block(reinterpret_cast<unsigned char*>(t) + record, tls_pages * kPage - record, t);
     if (tp == 0) return undo(HELIOS_ENOMEM);
 
-    Result r = task_configure(t->task, g_config.cspace, g_config.vspace, base + kIpcPage * kPage);
+    SysResult r = task_configure(t->task, g_config.cspace, g_config.vspace, base + kIpcPage * kPage);
     if (!r.ok()) return undo(r.status);
     // Enter trampoline(t) as if called: rsp % 16 == 8, a zero return address.
     helios_regs regs{};
@@ -202,7 +202,7 @@ Thread* create(Entry entry, uint64_t arg, uint64_t* status, const Options& optio
 Thread* spawn(Entry entry, uint64_t arg, uint64_t* status, const Options& options) {
     Thread* t = create(entry, arg, status, options);
     if (!t) return nullptr;
-    Result r = start(t);
+    SysResult r = start(t);
     if (!r.ok()) {
         (void)kill(t);
         if (status) *status = r.status;
@@ -211,21 +211,21 @@ Thread* spawn(Entry entry, uint64_t arg, uint64_t* status, const Options& option
     return t;
 }
 
-Result start(Thread* t) {
+SysResult start(Thread* t) {
     return task_resume(t->task);
 }
 
-Result join(Thread* t, uint64_t* status) {
+SysResult join(Thread* t, uint64_t* status) {
     if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == kDetached) return {HELIOS_EINVALID_PARAM, 0};
     while (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != kExited) {
-        Result r = sys::wait(t->done);
+        SysResult r = sys::wait(t->done);
         if (!r.ok()) return r;
     }
     if (status) *status = t->status;
     return release(t);
 }
 
-Result detach(Thread* t) {
+SysResult detach(Thread* t) {
     uint32_t expected = kRunning;
     if (__atomic_compare_exchange_n(&t->state, &expected, kDetached, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return {HELIOS_ENONE, 0};
@@ -248,18 +248,18 @@ void exit(uint64_t status) {
     for (;;) (void)sys::yield();
 }
 
-Result suspend(Thread* t) {
+SysResult suspend(Thread* t) {
     return task_suspend(t->task);
 }
-Result resume(Thread* t) {
+SysResult resume(Thread* t) {
     return task_resume(t->task);
 }
 
-Result set_fault(Thread* t, helios_caddr_t endpoint, uint64_t cookie) {
+SysResult set_fault(Thread* t, helios_caddr_t endpoint, uint64_t cookie) {
     return task_set_fault(t->task, endpoint, cookie);
 }
 
-Result kill(Thread* t) {
+SysResult kill(Thread* t) {
     return release(t);
 }
 

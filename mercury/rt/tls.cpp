@@ -82,13 +82,13 @@ bool active() {
     return helios_rt_tls_active;
 }
 
-Result setup_main(helios_caddr_t self_task) {
+SysResult setup_main(helios_caddr_t self_task) {
     if (helios_rt_tls_active) return {HELIOS_ENONE, thread_pointer()};
     uintptr_t tp = init_block(g_main_block, sizeof g_main_block);
     if (tp == 0) return {HELIOS_ENOMEM, 0};
     // Until fs_base is loaded no thread_local may be touched, and ipcbuf()
     // still answers the process-wide buffer, which this invocation uses.
-    Result r = task_write_tls_base(self_task, tp);
+    SysResult r = task_write_tls_base(self_task, tp);
     if (!r.ok()) return r;
     helios_ipcbuf* buffer = helios_rt_ipcbuf;
     helios_rt_thread_ipcbuf = buffer;

@@ -79,10 +79,10 @@ void unmap_caps(const helios_caddr_t* pages, size_t count) {
 }
 
 // Maps pages at consecutive addresses from addr; on failure unmaps those done.
-Result map_run(const helios_caddr_t* pages, size_t count, uint64_t flags, uint64_t addr) {
+SysResult map_run(const helios_caddr_t* pages, size_t count, uint64_t flags, uint64_t addr) {
     const Self& s = self();
     for (size_t i = 0; i < count; ++i) {
-        Result r = map_page(s.memory, s.vspace, pages[i], addr + i * HELIOS_PAGE_SIZE, flags);
+        SysResult r = map_page(s.memory, s.vspace, pages[i], addr + i * HELIOS_PAGE_SIZE, flags);
         if (!r.ok()) {
             unmap_caps(pages, i);
             return r;
@@ -112,20 +112,20 @@ void set_self(const Self& caps) {
     g_self_known = true;
 }
 
-Result map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_caddr_t page, uint64_t vaddr, uint64_t flags,
-                TableSink sink, void* ctx) {
+SysResult map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_caddr_t page, uint64_t vaddr, uint64_t flags,
+                   TableSink sink, void* ctx) {
     // At most one table per level can be missing, so four tries suffice.
     for (int installed = 0;; ++installed) {
-        Result r = page_map(page, vspace, vaddr, flags);
+        SysResult r = page_map(page, vspace, vaddr, flags);
         if (r.status != HELIOS_EMISSING_TABLES || installed == 3) return r;
         uint64_t type = table_type(r.value);
         if (type == 0) return {HELIOS_EINVALID_PARAM, r.value};
-        Result table = memory_allocate_one(memory, type);
+        SysResult table = memory_allocate_one(memory, type);
         if (!table.ok()) return table;
         auto cap = static_cast<helios_caddr_t>(table.value);
-        Result m = type == HELIOS_CT_PDPT ? pdpt_map(cap, vspace, vaddr)
-                   : type == HELIOS_CT_PD ? pd_map(cap, vspace, vaddr)
-                                          : pt_map(cap, vspace, vaddr);
+        SysResult m = type == HELIOS_CT_PDPT ? pdpt_map(cap, vspace, vaddr)
+                      : type == HELIOS_CT_PD ? pd_map(cap, vspace, vaddr)
+                                             : pt_map(cap, vspace, vaddr);
         if (!m.ok()) {
             if (self().cspace != HELIOS_CADDR_UNDEF) (void)cspace_destroy(self().cspace, cap);
             return m;
@@ -134,14 +134,14 @@ Result map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_caddr_t pag
     }
 }
 
-Result destroy_caps(const helios_caddr_t* caps, size_t count) {
+SysResult destroy_caps(const helios_caddr_t* caps, size_t count) {
     helios_caddr_t cs = self().cspace;
     if (cs == HELIOS_CADDR_UNDEF) return {HELIOS_EUNSUPPORTED, 0};
     while (count > 0) {
         size_t n = count < HELIOS_MAX_CAPS ? count : HELIOS_MAX_CAPS;
         helios_caddr_t batch[HELIOS_MAX_CAPS];
         for (size_t i = 0; i < n; ++i) batch[i] = caps[i];
-        Result r = cspace_destroy(cs, Caps(batch, n));
+        SysResult r = cspace_destroy(cs, Caps(batch, n));
         if (!r.ok()) return r;
         caps += n;
         count -= n;
@@ -149,12 +149,12 @@ Result destroy_caps(const helios_caddr_t* caps, size_t count) {
     return {HELIOS_ENONE, 0};
 }
 
-Result alloc_page_caps(helios_caddr_t memory, helios_caddr_t* out, size_t count) {
+SysResult alloc_page_caps(helios_caddr_t memory, helios_caddr_t* out, size_t count) {
     size_t done = 0;
     while (done < count) {
         size_t n = count - done < HELIOS_MAX_CAPS ? count - done : HELIOS_MAX_CAPS;
         for (size_t i = 0; i < n; ++i) out[done + i] = HELIOS_CADDR_UNDEF;
-        Result r = memory_allocate(memory, HELIOS_CT_PAGE, 0, out + done, n);
+        SysResult r = memory_allocate(memory, HELIOS_CT_PAGE, 0, out + done, n);
         if (!r.ok()) {
             (void)destroy_caps(out, done);
             return r;
@@ -164,7 +164,7 @@ Result alloc_page_caps(helios_caddr_t memory, helios_caddr_t* out, size_t count)
     return {HELIOS_ENONE, 0};
 }
 
-Result map_anonymous(size_t count, uint64_t flags) {
+SysResult map_anonymous(size_t count, uint64_t flags) {
     const Self& s = self();
     if (count == 0 || count > (kMmapLimit - kMmapBase) / HELIOS_PAGE_SIZE) return {HELIOS_EINVALID_PARAM, 0};
     if (s.memory == HELIOS_CADDR_UNDEF || s.vspace == HELIOS_CADDR_UNDEF) return {HELIOS_EUNSUPPORTED, 0};
@@ -172,7 +172,7 @@ Result map_anonymous(size_t count, uint64_t flags) {
     if (addr == 0) return {HELIOS_ENOMEM, 0};
     auto* caps = static_cast<helios_caddr_t*>(heap::alloc(count * sizeof(helios_caddr_t)));
     if (!caps) return {HELIOS_ENOMEM, 0};
-    Result r = alloc_page_caps(s.memory, caps, count);
+    SysResult r = alloc_page_caps(s.memory, caps, count);
     if (r.ok()) r = map_run(caps, count, flags, addr);
     if (r.ok() && !add_region({addr, count, true, caps})) {
         unmap_caps(caps, count);
@@ -186,7 +186,7 @@ Result map_anonymous(size_t count, uint64_t flags) {
     return {HELIOS_ENONE, addr};
 }
 
-Result map_caps(const helios_caddr_t* pages, size_t count, uint64_t flags, uint64_t addr) {
+SysResult map_caps(const helios_caddr_t* pages, size_t count, uint64_t flags, uint64_t addr) {
     if (count == 0 || count > (kMmapLimit - kMmapBase) / HELIOS_PAGE_SIZE) return {HELIOS_EINVALID_PARAM, 0};
     if (addr % HELIOS_PAGE_SIZE) return {HELIOS_EINVALID_PARAM, 0};
     if (self().vspace == HELIOS_CADDR_UNDEF) return {HELIOS_EUNSUPPORTED, 0};
@@ -199,7 +199,7 @@ Result map_caps(const helios_caddr_t* pages, size_t count, uint64_t flags, uint6
     auto* caps = static_cast<helios_caddr_t*>(heap::alloc(count * sizeof(helios_caddr_t)));
     if (!caps) return {HELIOS_ENOMEM, 0};
     for (size_t i = 0; i < count; ++i) caps[i] = pages[i];
-    Result r = map_run(caps, count, flags, addr);
+    SysResult r = map_run(caps, count, flags, addr);
     if (r.ok() && !add_region({addr, count, false, caps})) {
         unmap_caps(caps, count);
         r = {HELIOS_ENOMEM, 0};
@@ -211,7 +211,7 @@ Result map_caps(const helios_caddr_t* pages, size_t count, uint64_t flags, uint6
     return {HELIOS_ENONE, addr};
 }
 
-Result unmap(uint64_t addr) {
+SysResult unmap(uint64_t addr) {
     for (size_t i = 0; i < g_region_count; ++i) {
         if (g_regions[i].addr != addr) continue;
         Region r = g_regions[i];

@@ -33,7 +33,7 @@ size_t g_out_len = 0;
 bool flush() {
     size_t done = 0;
     while (done < g_out_len) {
-        helios::Result r = helios::serial::write_all(g_serial, g_out + done, g_out_len - done);
+        helios::SysResult r = helios::serial::write_all(g_serial, g_out + done, g_out_len - done);
         done += r.value;
         if (!r.ok() && r.status != HELIOS_EABORTED) return false;
     }
@@ -100,7 +100,7 @@ int main() {
     }
     char buf[helios::serial::kMaxData];
     for (;;) {
-        helios::Result r = helios::serial::read(g_serial, buf, sizeof buf);
+        helios::SysResult r = helios::serial::read(g_serial, buf, sizeof buf);
         if (r.status == HELIOS_EABORTED) continue;  // the driver restarted under our request
         if (!r.ok()) {
             helios::printf("[usrinit] the serial device is gone (%lu); stopping\n", r.status);

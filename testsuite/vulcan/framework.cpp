@@ -71,7 +71,7 @@ const DeviceNeed kDeviceNeeds[] = {
 // A 16550 at kCom2: its scratch register keeps what is written and its line
 // status is not 0xFF (what a port with no device reads).
 bool probe_com2() {
-    Result io = helios::iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, kCom2, kCom2 + 7);
+    SysResult io = helios::iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, kCom2, kCom2 + 7);
     if (!io.ok()) return false;
     namespace port = helios::port;
     uint8_t old = port::inb(kCom2 + 7);
@@ -185,7 +185,7 @@ void watchdog(uint64_t) {
 
 // The lowest free slot of init's cspace: a leak of slots moves it up.
 helios_caddr_t lowest_free_slot() {
-    Result r = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_NOTIFICATION);
+    SysResult r = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_NOTIFICATION);
     if (!r.ok()) return HELIOS_CADDR_UNDEF;
     (void)helios::cspace_destroy(HELIOS_INIT_CAP_CSPACE, static_cast<helios_caddr_t>(r.value));
     return static_cast<helios_caddr_t>(r.value);
@@ -224,7 +224,7 @@ Outcome run_one(Test* t, unsigned index) {
     }
     uint64_t mem_before = used(HELIOS_INIT_CAP_MEMORY);
     helios_caddr_t slot_before = lowest_free_slot();
-    Result m = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_MEMORY, kTestPages);
+    SysResult m = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_MEMORY, kTestPages);
     if (!m.ok()) {
         report("%s::%s FAIL (vulcan: no memory for the test: %s)\n", t->module, t->name, error_name(m.status));
         return Outcome::Failed;
@@ -363,7 +363,7 @@ const char* error_name(uint64_t status) {
 }
 
 helios_caddr_t alloc(uint64_t type, uint64_t size) {
-    Result r = helios::memory_allocate_one(g_ctx.mem, type, size);
+    SysResult r = helios::memory_allocate_one(g_ctx.mem, type, size);
     CHECK_OK(r);
     return static_cast<helios_caddr_t>(r.value);
 }
@@ -383,7 +383,7 @@ void destroy(helios_caddr_t cap) {
 }
 
 uint64_t used(helios_caddr_t memory) {
-    Result r = helios::memory_info(memory);
+    SysResult r = helios::memory_info(memory);
     CHECK_OK(r);
     return helios::ipcbuf()->params[1];
 }
@@ -425,7 +425,7 @@ static void unregister(Thread* t) {
 
 uint64_t join_thread(Thread* t) {
     uint64_t status = 0;
-    Result r = helios::threads::join(t, &status);
+    SysResult r = helios::threads::join(t, &status);
     unregister(t);
     CHECK_OK(r);
     if (status == kThreadFailStatus && g_failure.failed) abandon();
@@ -486,7 +486,7 @@ int main() {
     }
     // Threads (and the page tables of their windows) come from their own
     // Memory, so the per-test leak check of init's Memory ignores them.
-    Result m = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_MEMORY, kThreadsPages);
+    SysResult m = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_MEMORY, kThreadsPages);
     if (!m.ok()) {
         helios::printf("vulcan: cannot set up thread memory: %s\n", error_name(m.status));
         return 3;
@@ -494,7 +494,7 @@ int main() {
     g_threads_mem = static_cast<helios_caddr_t>(m.value);
     helios::threads::Config config;
     config.memory = g_threads_mem;
-    Result c = helios::threads::configure(config);
+    SysResult c = helios::threads::configure(config);
     if (!c.ok()) {
         helios::printf("vulcan: threads::configure: %s\n", error_name(c.status));
         return 3;
@@ -513,7 +513,7 @@ int main() {
         return 3;
     }
     g_runner_threads = 1;
-    Result io = helios::iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, kCom1, kCom1 + 7);
+    SysResult io = helios::iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, kCom1, kCom1 + 7);
     if (io.ok()) g_com1 = static_cast<helios_caddr_t>(io.value);
     Token tok{};
     g_mirror_com1 = find_token(cmdline, "com1", &tok);

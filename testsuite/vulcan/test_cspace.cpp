@@ -12,7 +12,7 @@ constexpr helios_caddr_t VS = HELIOS_INIT_CAP_VSPACE;
 VULCAN_TEST(cspace, copy) {
     uint64_t before = used(ctx().mem);
     helios_caddr_t ep = alloc(HELIOS_CT_ENDPOINT);
-    Result r = cspace_copy(CS, HELIOS_CADDR_UNDEF, ep);
+    SysResult r = cspace_copy(CS, HELIOS_CADDR_UNDEF, ep);
     CHECK_OK(r);
     auto copy = static_cast<helios_caddr_t>(r.value);
     CHECK_NE(copy, ep);
@@ -33,7 +33,7 @@ VULCAN_TEST(cspace, copy) {
 
 VULCAN_TEST(cspace, move) {
     helios_caddr_t n = alloc(HELIOS_CT_NOTIFICATION);
-    Result r = cspace_move(CS, HELIOS_CADDR_UNDEF, n);
+    SysResult r = cspace_move(CS, HELIOS_CADDR_UNDEF, n);
     CHECK_OK(r);
     auto m = static_cast<helios_caddr_t>(r.value);
     CHECK_EQ(type_of(n), HELIOS_CT_NULL_CAP);
@@ -47,9 +47,9 @@ VULCAN_TEST(cspace, move) {
     CHECK_ERR(cspace_move(CS, m, m), INVALID_CSLOT);
     CHECK_EQ(type_of(m), HELIOS_CT_NOTIFICATION);
     // Moving keeps the rights.
-    Result weak = cspace_copy(CS, HELIOS_CADDR_UNDEF, m, HELIOS_RIGHT_RECV);
+    SysResult weak = cspace_copy(CS, HELIOS_CADDR_UNDEF, m, HELIOS_RIGHT_RECV);
     CHECK_OK(weak);
-    Result moved = cspace_move(CS, HELIOS_CADDR_UNDEF, static_cast<helios_caddr_t>(weak.value));
+    SysResult moved = cspace_move(CS, HELIOS_CADDR_UNDEF, static_cast<helios_caddr_t>(weak.value));
     CHECK_OK(moved);
     CHECK_EQ(rights_of(static_cast<helios_caddr_t>(moved.value)), HELIOS_RIGHT_RECV);
     destroy(static_cast<helios_caddr_t>(moved.value));
@@ -95,8 +95,8 @@ VULCAN_TEST(cspace, automatic_addresses) {
     // A full cspace has no automatic slot.
     helios_caddr_t small = alloc(HELIOS_CT_CSPACE, 1);
     helios_caddr_t n = alloc(HELIOS_CT_NOTIFICATION);
-    Result r0 = cspace_copy_to(CS, small, HELIOS_CADDR_UNDEF, n);
-    Result r1 = cspace_copy_to(CS, small, HELIOS_CADDR_UNDEF, n);
+    SysResult r0 = cspace_copy_to(CS, small, HELIOS_CADDR_UNDEF, n);
+    SysResult r1 = cspace_copy_to(CS, small, HELIOS_CADDR_UNDEF, n);
     CHECK_OK(r0);
     CHECK_OK(r1);
     CHECK_EQ(r0.value, 0);
@@ -107,29 +107,29 @@ VULCAN_TEST(cspace, automatic_addresses) {
 
 VULCAN_TEST(cspace, rights_only_shrink) {
     helios_caddr_t ep = alloc(HELIOS_CT_ENDPOINT);
-    Result s = cspace_copy(CS, HELIOS_CADDR_UNDEF, ep, HELIOS_RIGHT_SEND);
+    SysResult s = cspace_copy(CS, HELIOS_CADDR_UNDEF, ep, HELIOS_RIGHT_SEND);
     CHECK_OK(s);
     auto send_only = static_cast<helios_caddr_t>(s.value);
     CHECK_EQ(rights_of(send_only), HELIOS_RIGHT_SEND);
     CHECK_ERR(sys::nbrecv(send_only), NO_RIGHTS);
     CHECK_ERR(sys::nbsend(send_only, HELIOS_TAG(1, 0, 0)), WOULD_BLOCK);
     // Asking for more than the source has gives no more.
-    Result s2 = cspace_copy(CS, HELIOS_CADDR_UNDEF, send_only, HELIOS_RIGHTS_ALL);
+    SysResult s2 = cspace_copy(CS, HELIOS_CADDR_UNDEF, send_only, HELIOS_RIGHTS_ALL);
     CHECK_OK(s2);
     CHECK_EQ(rights_of(static_cast<helios_caddr_t>(s2.value)), HELIOS_RIGHT_SEND);
-    Result r = cspace_copy(CS, HELIOS_CADDR_UNDEF, ep, HELIOS_RIGHT_RECV);
+    SysResult r = cspace_copy(CS, HELIOS_CADDR_UNDEF, ep, HELIOS_RIGHT_RECV);
     CHECK_OK(r);
     auto recv_only = static_cast<helios_caddr_t>(r.value);
     CHECK_ERR(sys::nbsend(recv_only, HELIOS_TAG(1, 0, 0)), NO_RIGHTS);
     CHECK_ERR(sys::nbrecv(recv_only), WOULD_BLOCK);
     // No rights at all: not even an invocation.
-    Result z = cspace_copy(CS, HELIOS_CADDR_UNDEF, HELIOS_INIT_CAP_MEMORY, 0);
+    SysResult z = cspace_copy(CS, HELIOS_CADDR_UNDEF, HELIOS_INIT_CAP_MEMORY, 0);
     CHECK_OK(z);
     CHECK_EQ(rights_of(static_cast<helios_caddr_t>(z.value)), 0);
     CHECK_ERR(memory_info(static_cast<helios_caddr_t>(z.value)), NO_RIGHTS);
     // A page without WRITE maps read-only only.
     helios_caddr_t page = alloc(HELIOS_CT_PAGE);
-    Result ro = cspace_copy(CS, HELIOS_CADDR_UNDEF, page, HELIOS_RIGHT_SEND);
+    SysResult ro = cspace_copy(CS, HELIOS_CADDR_UNDEF, page, HELIOS_RIGHT_SEND);
     CHECK_OK(ro);
     auto ro_page = static_cast<helios_caddr_t>(ro.value);
     CHECK_ERR(page_map(ro_page, VS, ctx().va, HELIOS_MAP_WRITE), NO_RIGHTS);
@@ -170,16 +170,16 @@ VULCAN_TEST(cspace, identify) {
 
 VULCAN_TEST(cspace, other_cspace) {
     helios_caddr_t cs = alloc(HELIOS_CT_CSPACE, 4);
-    Result radix = inv::cspace_radix(cs);
+    SysResult radix = inv::cspace_radix(cs);
     CHECK_OK(radix);
     CHECK_EQ(radix.value, 4);
     helios_caddr_t n = alloc(HELIOS_CT_NOTIFICATION);
-    Result to = cspace_copy_to(CS, cs, 3, n);
+    SysResult to = cspace_copy_to(CS, cs, 3, n);
     CHECK_OK(to);
     CHECK_EQ(to.value, 3);
     CHECK_ERR(cspace_copy_to(CS, cs, 16, n), INVALID_CADDR);
     CHECK_ERR(cspace_copy_to(CS, cs, 3, n), INVALID_CSLOT);
-    Result from = cspace_copy_from(CS, HELIOS_CADDR_UNDEF, cs, 3);
+    SysResult from = cspace_copy_from(CS, HELIOS_CADDR_UNDEF, cs, 3);
     CHECK_OK(from);
     auto back = static_cast<helios_caddr_t>(from.value);
     // The same object: a signal through one is seen through the other.

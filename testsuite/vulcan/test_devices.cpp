@@ -52,7 +52,7 @@ uint64_t arg_of(Shared& s) {
 VULCAN_TEST(irq, uart) {
     CHECK(com1_ports() != HELIOS_CADDR_UNDEF);
     helios_caddr_t n = alloc(HELIOS_CT_NOTIFICATION);
-    Result issued = irqcontrol_issue(HELIOS_INIT_CAP_IRQCONTROL, n, kCom1Irq);
+    SysResult issued = irqcontrol_issue(HELIOS_INIT_CAP_IRQCONTROL, n, kCom1Irq);
     CHECK_OK(issued);
     auto irq = static_cast<helios_caddr_t>(issued.value);
     defer_destroy(irq);
@@ -122,7 +122,7 @@ VULCAN_TEST(irq, errors) {
     CHECK_ERR(irqcontrol_issue(HELIOS_INIT_CAP_IRQCONTROL, n, 5, n), INVALID_CSLOT);
     // An IRQ capability lives on its own: destroying the notification
     // leaves it holding its reference.
-    Result issued = irqcontrol_issue(HELIOS_INIT_CAP_IRQCONTROL, n, 5);
+    SysResult issued = irqcontrol_issue(HELIOS_INIT_CAP_IRQCONTROL, n, 5);
     CHECK_OK(issued);
     defer_destroy(static_cast<helios_caddr_t>(issued.value));
     destroy(n);
@@ -131,7 +131,7 @@ VULCAN_TEST(irq, errors) {
 }
 
 VULCAN_TEST(ioport, in_range) {
-    Result issued = iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, kCom1 + kScr, kCom1 + kScr);
+    SysResult issued = iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, kCom1 + kScr, kCom1 + kScr);
     CHECK_OK(issued);
     auto io = static_cast<helios_caddr_t>(issued.value);
     defer_destroy(io);
@@ -140,7 +140,7 @@ VULCAN_TEST(ioport, in_range) {
     port::outb(kCom1 + kScr, 0x5A);
     CHECK_EQ(port::inb(kCom1 + kScr), 0x5A);
     CHECK_OK(ioport_out(io, kCom1 + kScr, 0xA5));
-    Result in = ioport_in(io, kCom1 + kScr);
+    SysResult in = ioport_in(io, kCom1 + kScr);
     CHECK_OK(in);
     CHECK_EQ(in.value, 0xA5);
     // Outside the capability's range, or crossing its end: refused.
@@ -176,7 +176,7 @@ VULCAN_TEST(ioport, out_of_range) {
     CHECK_EQ(f.addr, 0x2FD);
     CHECK_EQ(f.access, HELIOS_ACCESS_READ);
     // With a capability for the port, the retried instruction succeeds.
-    Result issued = iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, 0x2F8, 0x2FF);
+    SysResult issued = iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, 0x2F8, 0x2FF);
     CHECK_OK(issued);
     defer_destroy(static_cast<helios_caddr_t>(issued.value));
     CHECK_OK(threads::resume(t));

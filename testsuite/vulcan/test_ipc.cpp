@@ -145,7 +145,7 @@ VULCAN_TEST(endpoint, call_reply) {
     s.ep = alloc(HELIOS_CT_ENDPOINT);
     Thread* t = spawn(
         [](uint64_t arg) {
-            Result r = call(shared(arg)->ep, 1, {20, 22});
+            SysResult r = call(shared(arg)->ep, 1, {20, 22});
             CHECK_OK(r);
             CHECK_EQ(HELIOS_TAG_LABEL(r.value), 2);
             CHECK_EQ(HELIOS_TAG_NPARAMS(r.value), 1);
@@ -168,7 +168,7 @@ VULCAN_TEST(endpoint, store_reply) {
     s.ep = alloc(HELIOS_CT_ENDPOINT);
     CHECK_ERR(sys::store_reply(HELIOS_CADDR_UNDEF), INVALID_CSLOT);  // nothing to store
     auto caller = [](uint64_t arg) {
-        Result r = call(shared(arg)->ep, 1, {5});
+        SysResult r = call(shared(arg)->ep, 1, {5});
         shared(arg)->status = r.status;
         shared(arg)->tag = r.value;
         shared(arg)->value = ipcbuf()->params[0];
@@ -181,7 +181,7 @@ VULCAN_TEST(endpoint, store_reply) {
     CHECK_EQ(type_of(rc), HELIOS_CT_REPLY);
     CHECK_ERR(sys::reply(HELIOS_TAG(3, 0, 0)), INVALID_CSLOT);  // the implicit reply is gone
     CHECK_ERR(cspace_copy(CS, HELIOS_CADDR_UNDEF, rc), UNSUPPORTED);
-    Result moved = cspace_move(CS, HELIOS_CADDR_UNDEF, rc);
+    SysResult moved = cspace_move(CS, HELIOS_CADDR_UNDEF, rc);
     CHECK_OK(moved);
     rc = static_cast<helios_caddr_t>(moved.value);
     // Answer later with an ordinary send on the stored reply; it is used up.
@@ -229,7 +229,7 @@ VULCAN_TEST(endpoint, capability_transfer) {
     CHECK_OK(w);
     CHECK_EQ(w.value, 1);
     // Without GRANT no capability travels.
-    Result nogrant = cspace_copy(CS, HELIOS_CADDR_UNDEF, s.ep, HELIOS_RIGHT_SEND | HELIOS_RIGHT_RECV);
+    SysResult nogrant = cspace_copy(CS, HELIOS_CADDR_UNDEF, s.ep, HELIOS_RIGHT_SEND | HELIOS_RIGHT_RECV);
     CHECK_OK(nogrant);
     CHECK_ERR(invoke(static_cast<helios_caddr_t>(nogrant.value), 5, {}, {s.n}), NO_RIGHTS);
     CHECK_EQ(type_of(s.n), HELIOS_CT_NOTIFICATION);
@@ -256,7 +256,7 @@ VULCAN_TEST(endpoint, capability_transfer) {
 VULCAN_TEST(endpoint, badge) {
     Shared s;
     s.ep = alloc(HELIOS_CT_ENDPOINT);
-    Result minted = cspace_mint(CS, HELIOS_CADDR_UNDEF, s.ep, HELIOS_RIGHTS_ALL, 0x1234);
+    SysResult minted = cspace_mint(CS, HELIOS_CADDR_UNDEF, s.ep, HELIOS_RIGHTS_ALL, 0x1234);
     CHECK_OK(minted);
     s.n = static_cast<helios_caddr_t>(minted.value);
     Thread* t = spawn(
@@ -319,8 +319,8 @@ VULCAN_TEST(notification, nbwait) {
     CHECK_EQ(r.value, 1);
     CHECK_ERR(sys::nbwait(n), WOULD_BLOCK);  // consumed
     // Badges OR into the word until it is taken.
-    Result a = cspace_mint(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHTS_ALL, 0x4);
-    Result b = cspace_mint(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHTS_ALL, 0x10);
+    SysResult a = cspace_mint(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHTS_ALL, 0x4);
+    SysResult b = cspace_mint(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHTS_ALL, 0x10);
     CHECK_OK(a);
     CHECK_OK(b);
     CHECK_OK(sys::signal(static_cast<helios_caddr_t>(a.value)));
@@ -379,8 +379,8 @@ VULCAN_TEST(notification, signal_never_blocks) {
 
 VULCAN_TEST(notification, rights_and_types) {
     helios_caddr_t n = alloc(HELIOS_CT_NOTIFICATION);
-    Result so = cspace_copy(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHT_SEND);
-    Result ro = cspace_copy(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHT_RECV);
+    SysResult so = cspace_copy(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHT_SEND);
+    SysResult ro = cspace_copy(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHT_RECV);
     CHECK_OK(so);
     CHECK_OK(ro);
     auto send_only = static_cast<helios_caddr_t>(so.value);
@@ -465,7 +465,7 @@ VULCAN_TEST(poll, endpoints) {
 VULCAN_TEST(poll, errors) {
     helios_caddr_t n = alloc(HELIOS_CT_NOTIFICATION);
     helios_caddr_t page = alloc(HELIOS_CT_PAGE);
-    Result so = cspace_copy(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHT_SEND);
+    SysResult so = cspace_copy(CS, HELIOS_CADDR_UNDEF, n, HELIOS_RIGHT_SEND);
     CHECK_OK(so);
     CHECK_OK(sys::signal(n));
     helios_pollcap e[1] = {{n, HELIOS_POLL_RECV, 0}};

@@ -13,7 +13,7 @@ struct Info {
     uint64_t available, quota, used;
 };
 Info info(helios_caddr_t memory) {
-    Result r = memory_info(memory);
+    SysResult r = memory_info(memory);
     CHECK_OK(r);
     return {r.value, ipcbuf()->params[0], ipcbuf()->params[1]};
 }
@@ -22,7 +22,7 @@ struct DevInfo {
     uint64_t base, pages, watermark;
 };
 DevInfo devinfo(helios_caddr_t devmem) {
-    Result r = inv::devmem_info(devmem);
+    SysResult r = inv::devmem_info(devmem);
     CHECK_OK(r);
     return {r.value, ipcbuf()->params[0], ipcbuf()->params[1]};
 }
@@ -42,14 +42,14 @@ VULCAN_TEST(memory, allocate) {
     uint64_t phys[3];
     for (int k = 0; k < 3; ++k) {
         CHECK_EQ(type_of(pages[k]), HELIOS_CT_PAGE);
-        Result p = page_phys(pages[k]);
+        SysResult p = page_phys(pages[k]);
         CHECK_OK(p);
         CHECK_EQ(p.value % HELIOS_PAGE_SIZE, 0);
         phys[k] = p.value;
     }
     CHECK(phys[0] != phys[1] && phys[1] != phys[2] && phys[0] != phys[2]);
     // A cspace costs its slots: radix 8 takes more than one page.
-    Result cs = memory_allocate_one(m, HELIOS_CT_CSPACE, 8);
+    SysResult cs = memory_allocate_one(m, HELIOS_CT_CSPACE, 8);
     CHECK_OK(cs);
     CHECK(info(m).used > 4);
     // Fresh pages are zero.
@@ -93,7 +93,7 @@ VULCAN_TEST(memory, quota_exhausted) {
     // Freeing one object makes room for one.
     destroy(caps[3]);
     CHECK_EQ(info(m).available, 1);
-    Result again = memory_allocate_one(m, HELIOS_CT_ENDPOINT);
+    SysResult again = memory_allocate_one(m, HELIOS_CT_ENDPOINT);
     CHECK_OK(again);
     CHECK_ERR(memory_allocate_one(m, HELIOS_CT_PAGE), NOMEM);
     // More than the quota in one object.
@@ -109,13 +109,13 @@ VULCAN_TEST(memory, subdivide) {
     helios_caddr_t child = alloc_memory(8);
     // A child costs one page plus its quota.
     CHECK_EQ(used(ctx().mem), before + 9);
-    Result g = memory_allocate_one(child, HELIOS_CT_MEMORY, 4);
+    SysResult g = memory_allocate_one(child, HELIOS_CT_MEMORY, 4);
     CHECK_OK(g);
     auto grandchild = static_cast<helios_caddr_t>(g.value);
     CHECK_EQ(info(child).used, 5);
     CHECK_EQ(info(grandchild).quota, 4);
     // Allocating from the grandchild draws on its own quota only.
-    Result p = memory_allocate_one(grandchild, HELIOS_CT_PAGE);
+    SysResult p = memory_allocate_one(grandchild, HELIOS_CT_PAGE);
     CHECK_OK(p);
     CHECK_EQ(info(grandchild).used, 1);
     CHECK_EQ(info(child).used, 5);
@@ -136,17 +136,17 @@ VULCAN_TEST(memory, destroy_cascades) {
     static const uint64_t kTypes[] = {HELIOS_CT_ENDPOINT, HELIOS_CT_NOTIFICATION, HELIOS_CT_TASK, HELIOS_CT_VSPACE,
                                       HELIOS_CT_PAGE};
     for (uint64_t type : kTypes) {
-        Result r = memory_allocate_one(child, type);
+        SysResult r = memory_allocate_one(child, type);
         CHECK_OK(r);
         made[n++] = static_cast<helios_caddr_t>(r.value);
     }
-    Result cs = memory_allocate_one(child, HELIOS_CT_CSPACE, 3);
+    SysResult cs = memory_allocate_one(child, HELIOS_CT_CSPACE, 3);
     CHECK_OK(cs);
     made[n++] = static_cast<helios_caddr_t>(cs.value);
-    Result g = memory_allocate_one(child, HELIOS_CT_MEMORY, 4);
+    SysResult g = memory_allocate_one(child, HELIOS_CT_MEMORY, 4);
     CHECK_OK(g);
     made[n++] = static_cast<helios_caddr_t>(g.value);
-    Result gp = memory_allocate_one(static_cast<helios_caddr_t>(g.value), HELIOS_CT_PAGE);
+    SysResult gp = memory_allocate_one(static_cast<helios_caddr_t>(g.value), HELIOS_CT_PAGE);
     CHECK_OK(gp);
     made[n++] = static_cast<helios_caddr_t>(gp.value);
     // A page mapped with page tables from the child, and a copy of the
@@ -195,8 +195,8 @@ VULCAN_TEST(devmem, allocate) {
     defer_destroy(pages[0]);
     defer_destroy(pages[1]);
     CHECK_EQ(type_of(pages[0]), HELIOS_CT_PAGE);
-    Result p0 = page_phys(pages[0]);
-    Result p1 = page_phys(pages[1]);
+    SysResult p0 = page_phys(pages[0]);
+    SysResult p1 = page_phys(pages[1]);
     CHECK_EQ(p0.value, d.base);
     CHECK_EQ(p1.value, d.base + HELIOS_PAGE_SIZE);
     CHECK_EQ(devinfo(DM).watermark, 2);

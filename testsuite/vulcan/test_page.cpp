@@ -20,9 +20,9 @@ VULCAN_TEST(page, map_unmap) {
     helios_caddr_t p = map_new_page(va, HELIOS_MAP_WRITE);
     *word_at(va) = 0xDEADBEEF;
     CHECK_EQ(*word_at(va), 0xDEADBEEF);
-    Result phys = page_phys(p);
+    SysResult phys = page_phys(p);
     CHECK_OK(phys);
-    Result lookup = vspace_lookup(VS, va + 8);
+    SysResult lookup = vspace_lookup(VS, va + 8);
     CHECK_OK(lookup);
     CHECK_EQ(lookup.value, phys.value + 8);
     CHECK_OK(page_unmap(p));
@@ -37,7 +37,7 @@ VULCAN_TEST(page, map_unmap) {
 VULCAN_TEST(page, missing_tables) {
     uint64_t va = kFreshRange + 0x40201000ull;
     helios_caddr_t p = alloc(HELIOS_CT_PAGE);
-    Result r = page_map(p, VS, va, HELIOS_MAP_WRITE);
+    SysResult r = page_map(p, VS, va, HELIOS_MAP_WRITE);
     CHECK_ERR(r, MISSING_TABLES);
     CHECK_EQ(r.value, HELIOS_LEVEL_PDPT);
     helios_caddr_t pdpt = alloc(HELIOS_CT_PDPT);
@@ -53,7 +53,7 @@ VULCAN_TEST(page, missing_tables) {
     helios_caddr_t pt = alloc(HELIOS_CT_PT);
     // A table whose parent is missing reports the parent's level.
     helios_caddr_t orphan = alloc(HELIOS_CT_PT);
-    Result o = pt_map(orphan, VS, va + (1ull << 30));
+    SysResult o = pt_map(orphan, VS, va + (1ull << 30));
     CHECK_ERR(o, MISSING_TABLES);
     CHECK_EQ(o.value, HELIOS_LEVEL_PD);
     CHECK_OK(pt_map(pt, VS, va));
@@ -147,7 +147,7 @@ VULCAN_TEST(page, one_mapping) {
     CHECK_ERR(vspace_lookup(VS, va), INVALID_PARAM);
     CHECK_OK(vspace_lookup(vs2, va));
     // A copy of the page capability is the same page.
-    Result copy = cspace_copy(CS, HELIOS_CADDR_UNDEF, p);
+    SysResult copy = cspace_copy(CS, HELIOS_CADDR_UNDEF, p);
     CHECK_OK(copy);
     CHECK_ERR(page_map(static_cast<helios_caddr_t>(copy.value), VS, va, HELIOS_MAP_WRITE), BUSY);
     // Destroying the vspace unmaps its pages: the page can come home.

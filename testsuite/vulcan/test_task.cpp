@@ -114,7 +114,7 @@ VULCAN_TEST(task, pagefault) {
 }
 
 VULCAN_TEST(task, state) {
-    Result self = task_info(HELIOS_INIT_CAP_TASK);
+    SysResult self = task_info(HELIOS_INIT_CAP_TASK);
     CHECK_OK(self);
     uint64_t flags = ipcbuf()->params[0];
     CHECK_EQ(flags, HELIOS_TASK_CONFIGURED);
@@ -125,7 +125,7 @@ VULCAN_TEST(task, state) {
     CHECK_ERR(task_write_registers(HELIOS_INIT_CAP_TASK, &regs), BUSY);
     // A new task: suspended, unconfigured, its own id.
     helios_caddr_t task = alloc(HELIOS_CT_TASK);
-    Result info = task_info(task);
+    SysResult info = task_info(task);
     CHECK_OK(info);
     CHECK_NE(info.value, self.value);
     CHECK_EQ(ipcbuf()->params[0], HELIOS_TASK_SUSPENDED);
@@ -180,7 +180,7 @@ VULCAN_TEST(fault, read) {
     CHECK_EQ(f.ip, fn_addr(reinterpret_cast<const void*>(&vulcan_site_read)));
     CHECK_EQ(f.access, HELIOS_ACCESS_READ);
     CHECK_EQ(f.cookie, 0xC00C1E);
-    Result info = task_info(threads::task(t));
+    SysResult info = task_info(threads::task(t));
     CHECK_OK(info);
     CHECK_EQ(f.task, info.value);
     CHECK(ipcbuf()->params[0] & HELIOS_TASK_FAULTED);

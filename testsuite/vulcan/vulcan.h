@@ -32,7 +32,7 @@
 // Test threads must therefore run above priority 0.
 namespace vulcan {
 
-using helios::Result;
+using helios::SysResult;
 
 inline constexpr uint64_t kTestPages = 1024;
 
@@ -150,14 +150,14 @@ helios_caddr_t com1_ports();
         if (vulcan_a_ == vulcan_b_) ::vulcan::fail_values(__FILE__, __LINE__, #a " != " #b, vulcan_a_, vulcan_b_); \
     } while (0)
 
-// A Result (or SysResult) whose status must be NONE.
+// A SysResult whose status must be NONE.
 #define CHECK_OK(expr)                                                                              \
     do {                                                                                            \
         uint64_t vulcan_s_ = (expr).status;                                                         \
         if (vulcan_s_ != HELIOS_ENONE) ::vulcan::fail_status(__FILE__, __LINE__, #expr, vulcan_s_); \
     } while (0)
 
-// A Result whose status must be HELIOS_E<err>.
+// A SysResult whose status must be HELIOS_E<err>.
 #define CHECK_ERR(expr, err)                                                                                \
     do {                                                                                                    \
         uint64_t vulcan_s_ = (expr).status;                                                                 \

@@ -18,7 +18,7 @@ namespace helios {
 // and optional entries), so the caller passes caps[] in the documented order.
 namespace inv {
 #define HELIOS_INV_STUB_(type, label, name, params, caps, doc)                               \
-    inline Result name(helios_caddr_t object HELIOS_PP_COMMA_U64_PARAMS(params), Caps caps_ = {}) { \
+    inline SysResult name(helios_caddr_t object HELIOS_PP_COMMA_U64_PARAMS(params), Caps caps_ = {}) { \
         return invoke(object, HELIOS_INV_##name, Params{HELIOS_PP_UNPAREN params}, caps_);   \
     }
 HELIOS_INVOCATIONS(HELIOS_INV_STUB_)
@@ -27,130 +27,130 @@ HELIOS_INVOCATIONS(HELIOS_INV_STUB_)
 
 // ---- Typed wrappers. Out-caddrs may be HELIOS_CADDR_UNDEF (the kernel picks
 // a free slot); wrappers that create one capability return its caddr in
-// Result::value on success.
+// SysResult::value on success.
 
 namespace detail {
-inline Result one_out(Result r, const helios_caddr_t& slot) { return r.ok() ? Result{r.status, slot} : r; }
+inline SysResult one_out(SysResult r, const helios_caddr_t& slot) { return r.ok() ? SysResult{r.status, slot} : r; }
 }  // namespace detail
 
 // Allocates count objects of type (a helios_ctype; size is the cspace radix
 // or the memory pages) from memory into out[0, count), atomically.
-inline Result memory_allocate(helios_caddr_t memory, uint64_t type, uint64_t size, helios_caddr_t* out,
+inline SysResult memory_allocate(helios_caddr_t memory, uint64_t type, uint64_t size, helios_caddr_t* out,
                               size_t count) {
     return inv::memory_allocate(memory, type, size, count, Caps(out, count));
 }
 
 // Allocates one object of type into dest; value = its caddr.
-inline Result memory_allocate_one(helios_caddr_t memory, uint64_t type, uint64_t size = 0,
+inline SysResult memory_allocate_one(helios_caddr_t memory, uint64_t type, uint64_t size = 0,
                                   helios_caddr_t dest = HELIOS_CADDR_UNDEF) {
     helios_caddr_t slot[1] = {dest};
     return detail::one_out(memory_allocate(memory, type, size, slot, 1), slot[0]);
 }
 
 // value = free pages; ipcbuf()->params[0] = quota, params[1] = used.
-inline Result memory_info(helios_caddr_t memory) { return inv::memory_info(memory); }
+inline SysResult memory_info(helios_caddr_t memory) { return inv::memory_info(memory); }
 
 // Copies src to dest, both in cspace, with rights & src's rights; value = dest.
-inline Result cspace_copy(helios_caddr_t cspace, helios_caddr_t dest, helios_caddr_t src,
+inline SysResult cspace_copy(helios_caddr_t cspace, helios_caddr_t dest, helios_caddr_t src,
                           uint64_t rights = HELIOS_RIGHTS_ALL) {
     helios_caddr_t c[2] = {dest, src};
     return detail::one_out(inv::cspace_copy(cspace, rights, c), c[0]);
 }
 
 // Copies src (in cspace) to dest in the cspace target; value = dest.
-inline Result cspace_copy_to(helios_caddr_t cspace, helios_caddr_t target, helios_caddr_t dest,
+inline SysResult cspace_copy_to(helios_caddr_t cspace, helios_caddr_t target, helios_caddr_t dest,
                              helios_caddr_t src, uint64_t rights = HELIOS_RIGHTS_ALL) {
     helios_caddr_t c[3] = {dest, src, target};
     return detail::one_out(inv::cspace_copy(cspace, rights, c), c[0]);
 }
 
 // Moves src to dest, both in cspace; value = dest.
-inline Result cspace_move(helios_caddr_t cspace, helios_caddr_t dest, helios_caddr_t src) {
+inline SysResult cspace_move(helios_caddr_t cspace, helios_caddr_t dest, helios_caddr_t src) {
     helios_caddr_t c[2] = {dest, src};
     return detail::one_out(inv::cspace_move(cspace, c), c[0]);
 }
 
 // Moves src (in cspace) to dest in the cspace target; value = dest.
-inline Result cspace_move_to(helios_caddr_t cspace, helios_caddr_t target, helios_caddr_t dest,
+inline SysResult cspace_move_to(helios_caddr_t cspace, helios_caddr_t target, helios_caddr_t dest,
                              helios_caddr_t src) {
     helios_caddr_t c[3] = {dest, src, target};
     return detail::one_out(inv::cspace_move(cspace, c), c[0]);
 }
 
 // Destroys each listed capability of cspace.
-inline Result cspace_destroy(helios_caddr_t cspace, Caps caps) { return inv::cspace_destroy(cspace, caps); }
+inline SysResult cspace_destroy(helios_caddr_t cspace, Caps caps) { return inv::cspace_destroy(cspace, caps); }
 
 // Destroys one capability of cspace.
-inline Result cspace_destroy(helios_caddr_t cspace, helios_caddr_t cap) {
+inline SysResult cspace_destroy(helios_caddr_t cspace, helios_caddr_t cap) {
     return inv::cspace_destroy(cspace, {cap});
 }
 
 // Copies slot src of the cspace other into dest of cspace; value = dest.
-inline Result cspace_copy_from(helios_caddr_t cspace, helios_caddr_t dest, helios_caddr_t other,
+inline SysResult cspace_copy_from(helios_caddr_t cspace, helios_caddr_t dest, helios_caddr_t other,
                                helios_caddr_t src, uint64_t rights = HELIOS_RIGHTS_ALL) {
     helios_caddr_t c[3] = {dest, src, other};
     return detail::one_out(inv::cspace_copy_from(cspace, rights, c), c[0]);
 }
 
 // Copies src to dest (both in cspace) with a badge; value = dest.
-inline Result cspace_mint(helios_caddr_t cspace, helios_caddr_t dest, helios_caddr_t src, uint64_t rights,
+inline SysResult cspace_mint(helios_caddr_t cspace, helios_caddr_t dest, helios_caddr_t src, uint64_t rights,
                           uint64_t badge) {
     helios_caddr_t c[2] = {dest, src};
     return detail::one_out(inv::cspace_mint(cspace, rights, badge, c), c[0]);
 }
 
 // Sets task's cspace, vspace and IPC buffer address (page aligned, mapped).
-inline Result task_configure(helios_caddr_t task, helios_caddr_t cspace, helios_caddr_t vspace,
+inline SysResult task_configure(helios_caddr_t task, helios_caddr_t cspace, helios_caddr_t vspace,
                              uint64_t ipcbuf_addr) {
     return inv::task_configure(task, ipcbuf_addr, {cspace, vspace});
 }
 
 // Loads task's registers from *regs (task suspended).
-inline Result task_write_registers(helios_caddr_t task, const helios_regs* regs) {
+inline SysResult task_write_registers(helios_caddr_t task, const helios_regs* regs) {
     return inv::task_write_registers(task, reinterpret_cast<uint64_t>(regs));
 }
 
 // Stores task's registers into *regs (task suspended).
-inline Result task_read_registers(helios_caddr_t task, helios_regs* regs) {
+inline SysResult task_read_registers(helios_caddr_t task, helios_regs* regs) {
     return inv::task_read_registers(task, reinterpret_cast<uint64_t>(regs));
 }
 
 // Sets task's TLS base (fs_base; task suspended).
-inline Result task_write_tls_base(helios_caddr_t task, uint64_t base) {
+inline SysResult task_write_tls_base(helios_caddr_t task, uint64_t base) {
     return inv::task_write_tls_base(task, base);
 }
 
 // Sends task's faults to endpoint, tagged with cookie (null caddr clears).
-inline Result task_set_fault(helios_caddr_t task, helios_caddr_t endpoint, uint64_t cookie = 0) {
+inline SysResult task_set_fault(helios_caddr_t task, helios_caddr_t endpoint, uint64_t cookie = 0) {
     return inv::task_set_fault(task, cookie, {endpoint});
 }
 
-inline Result task_clear_fault(helios_caddr_t task) { return inv::task_clear_fault(task); }
-inline Result task_resume(helios_caddr_t task) { return inv::task_resume(task); }
-inline Result task_suspend(helios_caddr_t task) { return inv::task_suspend(task); }
-inline Result task_set_priority(helios_caddr_t task, uint64_t priority) {
+inline SysResult task_clear_fault(helios_caddr_t task) { return inv::task_clear_fault(task); }
+inline SysResult task_resume(helios_caddr_t task) { return inv::task_resume(task); }
+inline SysResult task_suspend(helios_caddr_t task) { return inv::task_suspend(task); }
+inline SysResult task_set_priority(helios_caddr_t task, uint64_t priority) {
     return inv::task_set_priority(task, priority);
 }
 // value = kernel id; ipcbuf()->params[0] = state flags, params[1] = priority.
-inline Result task_info(helios_caddr_t task) { return inv::task_info(task); }
+inline SysResult task_info(helios_caddr_t task) { return inv::task_info(task); }
 
 // Maps page into vspace at vaddr with HELIOS_MAP_* flags. MISSING_TABLES:
 // value = the missing level (HELIOS_LEVEL_*); see map_page().
-inline Result page_map(helios_caddr_t page, helios_caddr_t vspace, uint64_t vaddr, uint64_t flags) {
+inline SysResult page_map(helios_caddr_t page, helios_caddr_t vspace, uint64_t vaddr, uint64_t flags) {
     return inv::page_map(page, vaddr, flags, {vspace});
 }
-inline Result page_unmap(helios_caddr_t page) { return inv::page_unmap(page); }
-inline Result page_phys(helios_caddr_t page) { return inv::page_phys(page); }
-inline Result page_protect(helios_caddr_t page, uint64_t flags) { return inv::page_protect(page, flags); }
+inline SysResult page_unmap(helios_caddr_t page) { return inv::page_unmap(page); }
+inline SysResult page_phys(helios_caddr_t page) { return inv::page_phys(page); }
+inline SysResult page_protect(helios_caddr_t page, uint64_t flags) { return inv::page_protect(page, flags); }
 
 // Installs a page table (PDPT, PD or PT capability) covering vaddr.
-inline Result pdpt_map(helios_caddr_t pdpt, helios_caddr_t vspace, uint64_t vaddr) {
+inline SysResult pdpt_map(helios_caddr_t pdpt, helios_caddr_t vspace, uint64_t vaddr) {
     return inv::pdpt_map(pdpt, vaddr, {vspace});
 }
-inline Result pd_map(helios_caddr_t pd, helios_caddr_t vspace, uint64_t vaddr) {
+inline SysResult pd_map(helios_caddr_t pd, helios_caddr_t vspace, uint64_t vaddr) {
     return inv::pd_map(pd, vaddr, {vspace});
 }
-inline Result pt_map(helios_caddr_t pt, helios_caddr_t vspace, uint64_t vaddr) {
+inline SysResult pt_map(helios_caddr_t pt, helios_caddr_t vspace, uint64_t vaddr) {
     return inv::pt_map(pt, vaddr, {vspace});
 }
 
@@ -159,20 +159,20 @@ inline Result pt_map(helios_caddr_t pt, helios_caddr_t vspace, uint64_t vaddr) {
 // highest missing level first and each table installed here has its parent.
 // The table capabilities stay in auto-allocated slots of the caller's cspace
 // (also when a later step fails).
-inline Result map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_caddr_t page, uint64_t vaddr,
+inline SysResult map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_caddr_t page, uint64_t vaddr,
                        uint64_t flags) {
     for (int installed = 0;; ++installed) {
-        Result r = page_map(page, vspace, vaddr, flags);
+        SysResult r = page_map(page, vspace, vaddr, flags);
         if (r.status != HELIOS_EMISSING_TABLES || installed == 3) return r;
         uint64_t type = r.value == HELIOS_LEVEL_PDPT ? HELIOS_CT_PDPT
                         : r.value == HELIOS_LEVEL_PD ? HELIOS_CT_PD
                         : r.value == HELIOS_LEVEL_PT ? HELIOS_CT_PT
                                                      : 0;
         if (type == 0) return {HELIOS_EINVALID_PARAM, r.value};
-        Result table = memory_allocate_one(memory, type);
+        SysResult table = memory_allocate_one(memory, type);
         if (!table.ok()) return table;
         auto cap = static_cast<helios_caddr_t>(table.value);
-        Result m = type == HELIOS_CT_PDPT ? pdpt_map(cap, vspace, vaddr)
+        SysResult m = type == HELIOS_CT_PDPT ? pdpt_map(cap, vspace, vaddr)
                    : type == HELIOS_CT_PD ? pd_map(cap, vspace, vaddr)
                                           : pt_map(cap, vspace, vaddr);
         if (!m.ok()) return m;
@@ -180,34 +180,34 @@ inline Result map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_cadd
 }
 
 // value = physical address mapped at vaddr in vspace.
-inline Result vspace_lookup(helios_caddr_t vspace, uint64_t vaddr) { return inv::vspace_lookup(vspace, vaddr); }
+inline SysResult vspace_lookup(helios_caddr_t vspace, uint64_t vaddr) { return inv::vspace_lookup(vspace, vaddr); }
 
 // Issues an IRQ capability for line irq bound to notification into dest;
 // value = its caddr. The line stays masked until the first irq_ack.
-inline Result irqcontrol_issue(helios_caddr_t irqcontrol, helios_caddr_t notification, uint64_t irq,
+inline SysResult irqcontrol_issue(helios_caddr_t irqcontrol, helios_caddr_t notification, uint64_t irq,
                                helios_caddr_t dest = HELIOS_CADDR_UNDEF) {
     helios_caddr_t c[2] = {notification, dest};
     return detail::one_out(inv::irqcontrol_issue(irqcontrol, irq, c), c[1]);
 }
 
 // Unmasks the IRQ line for the next interrupt.
-inline Result irq_ack(helios_caddr_t irq) { return inv::irq_ack(irq); }
+inline SysResult irq_ack(helios_caddr_t irq) { return inv::irq_ack(irq); }
 
 // Issues an IOPort capability for ports min..max (inclusive) into dest;
 // value = its caddr.
-inline Result iocontrol_issue(helios_caddr_t iocontrol, uint16_t min, uint16_t max,
+inline SysResult iocontrol_issue(helios_caddr_t iocontrol, uint16_t min, uint16_t max,
                               helios_caddr_t dest = HELIOS_CADDR_UNDEF) {
     helios_caddr_t c[1] = {dest};
     return detail::one_out(inv::iocontrol_issue(iocontrol, min, max, c), c[0]);
 }
 
 // Reads width (1, 2 or 4) bytes from port through ioport; value = the data.
-inline Result ioport_in(helios_caddr_t ioport, uint16_t port, unsigned width = 1) {
+inline SysResult ioport_in(helios_caddr_t ioport, uint16_t port, unsigned width = 1) {
     return inv::ioport_in(ioport, port, width);
 }
 
 // Writes width (1, 2 or 4) bytes of value to port through ioport.
-inline Result ioport_out(helios_caddr_t ioport, uint16_t port, uint32_t value, unsigned width = 1) {
+inline SysResult ioport_out(helios_caddr_t ioport, uint16_t port, uint32_t value, unsigned width = 1) {
     return inv::ioport_out(ioport, port, width, value);
 }
 

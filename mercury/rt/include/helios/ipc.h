@@ -19,8 +19,6 @@ extern "C" constinit thread_local helios_ipcbuf* helios_rt_thread_ipcbuf __attri
 
 namespace helios {
 
-using Result = sys::SysResult;
-
 // The calling task's IPC buffer, or null while unknown. The runtime sets it
 // at start from the startup block whose address the loader passes in rdi:
 // init's helios_bootinfo (its `ipcbuf` field). Programs started without one
@@ -102,22 +100,22 @@ inline uint64_t tag(uint64_t label, const Params& params, const Caps& caps) {
 // invocation for kernel objects, a blocking send for endpoints. Returns
 // INVALID_PARAM without trapping when the IPC buffer is unknown or the
 // lists are too long. On success, output Caps receive the written-back caddrs.
-inline Result invoke(helios_caddr_t cap, uint64_t label, Params params = {}, Caps caps = {}) {
+inline SysResult invoke(helios_caddr_t cap, uint64_t label, Params params = {}, Caps caps = {}) {
     if (!detail::load_ipcbuf(params, caps)) return {HELIOS_EINVALID_PARAM, 0};
-    Result r = sys::send(cap, detail::tag(label, params, caps));
+    SysResult r = sys::send(cap, detail::tag(label, params, caps));
     if (r.ok()) detail::store_caps(caps);
     return r;
 }
 
 // Sends (label, params, caps) on endpoint cap and waits for the reply:
 // value is the reply tag; reply parameters and caps are in ipcbuf().
-inline Result call(helios_caddr_t cap, uint64_t label, Params params = {}, Caps caps = {}) {
+inline SysResult call(helios_caddr_t cap, uint64_t label, Params params = {}, Caps caps = {}) {
     if (!detail::load_ipcbuf(params, caps)) return {HELIOS_EINVALID_PARAM, 0};
     return sys::call(cap, detail::tag(label, params, caps));
 }
 
 // Answers the implicit reply with (label, params, caps).
-inline Result reply(uint64_t label, Params params = {}, Caps caps = {}) {
+inline SysResult reply(uint64_t label, Params params = {}, Caps caps = {}) {
     if (!detail::load_ipcbuf(params, caps)) return {HELIOS_EINVALID_PARAM, 0};
     return sys::reply(detail::tag(label, params, caps));
 }

@@ -82,7 +82,7 @@ inline void unpack(const uint64_t* params, size_t first, void* data, size_t n) {
 
 namespace detail {
 // status: the IPC error, else the reply's label; value = params[0].
-inline Result finish(Result r) {
+inline SysResult finish(SysResult r) {
     if (!r.ok()) return r;
     uint64_t status = HELIOS_TAG_LABEL(r.value);
     if (status != HELIOS_ENONE) return {status, 0};
@@ -91,7 +91,7 @@ inline Result finish(Result r) {
 }  // namespace detail
 
 // One write call: value = bytes accepted (at most kMaxData per call).
-inline Result write(helios_caddr_t ep, const void* data, size_t len) {
+inline SysResult write(helios_caddr_t ep, const void* data, size_t len) {
     helios_ipcbuf* b = ipcbuf();
     if (!b) return {HELIOS_EINVALID_PARAM, 0};
     if (len > kMaxData) len = kMaxData;
@@ -101,11 +101,11 @@ inline Result write(helios_caddr_t ep, const void* data, size_t len) {
 }
 
 // Writes everything (as many calls as needed); value = len on success.
-inline Result write_all(helios_caddr_t ep, const void* data, size_t len) {
+inline SysResult write_all(helios_caddr_t ep, const void* data, size_t len) {
     auto* p = static_cast<const uint8_t*>(data);
     size_t done = 0;
     while (done < len) {
-        Result r = write(ep, p + done, len - done);
+        SysResult r = write(ep, p + done, len - done);
         if (!r.ok()) return {r.status, done};
         done += r.value;
     }
@@ -113,9 +113,9 @@ inline Result write_all(helios_caddr_t ep, const void* data, size_t len) {
 }
 
 // One read call: waits for at least one byte; value = bytes stored in buf.
-inline Result read(helios_caddr_t ep, void* buf, size_t max) {
+inline SysResult read(helios_caddr_t ep, void* buf, size_t max) {
     if (max > kMaxData) max = kMaxData;
-    Result r = detail::finish(call(ep, label(kRead), {max}));
+    SysResult r = detail::finish(call(ep, label(kRead), {max}));
     if (!r.ok()) return r;
     size_t n = r.value <= max ? r.value : max;
     unpack(ipcbuf()->params, 1, buf, n);
@@ -123,10 +123,10 @@ inline Result read(helios_caddr_t ep, void* buf, size_t max) {
 }
 
 // get_* (value = the setting) and set_* requests.
-inline Result get(helios_caddr_t ep, Method m) {
+inline SysResult get(helios_caddr_t ep, Method m) {
     return detail::finish(call(ep, label(m), {}));
 }
-inline Result set(helios_caddr_t ep, Method m, uint64_t value) {
+inline SysResult set(helios_caddr_t ep, Method m, uint64_t value) {
     return detail::finish(call(ep, label(m), {value}));
 }
 

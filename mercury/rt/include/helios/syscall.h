@@ -95,4 +95,11 @@ HELIOS_SYSCALLS(HELIOS_SYS_CHECK_)
 
 }  // namespace helios::sys
 
+namespace helios {
+// The one result type of user code, also reachable as helios::SysResult (the
+// same type under the same name, not an alias; the kernel's own result is
+// helios::Result<T> in kernel_core/lib/result.h, never seen by user code).
+using sys::SysResult;
+}  // namespace helios
+
 #endif

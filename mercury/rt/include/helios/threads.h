@@ -45,7 +45,7 @@ struct Config {
 
 // Replaces the configuration (programs other than init call this first).
 // Sets up the main thread's TLS through cfg.self_task if not done yet.
-Result configure(const Config& cfg);
+SysResult configure(const Config& cfg);
 
 struct Options {
     size_t stack_pages = 4;  // 16 KiB by default (at most 48)
@@ -61,30 +61,30 @@ Thread* create(Entry entry, uint64_t arg, uint64_t* status = nullptr, const Opti
 Thread* spawn(Entry entry, uint64_t arg, uint64_t* status = nullptr, const Options& options = {});
 
 // Lets a created thread run (Task RESUME).
-Result start(Thread* thread);
+SysResult start(Thread* thread);
 
 // Waits until the thread has ended, stores its exit status in *status and
 // frees everything it owned. INVALID_PARAM for a detached thread.
-Result join(Thread* thread, uint64_t* status = nullptr);
+SysResult join(Thread* thread, uint64_t* status = nullptr);
 
 // The thread frees itself when it ends (or now, if it has ended already).
 // The handle must not be used afterwards.
-Result detach(Thread* thread);
+SysResult detach(Thread* thread);
 
 // Ends the calling thread with status: wakes its joiner, or frees it when
 // detached. From the main thread (not made by create) it ends that task only.
 [[noreturn]] void exit(uint64_t status = 0);
 
 // Stops and restarts a thread (Task SUSPEND / RESUME).
-Result suspend(Thread* thread);
-Result resume(Thread* thread);
+SysResult suspend(Thread* thread);
+SysResult resume(Thread* thread);
 
 // Routes the thread's faults to endpoint with cookie (Task SET_FAULT).
-Result set_fault(Thread* thread, helios_caddr_t endpoint, uint64_t cookie = 0);
+SysResult set_fault(Thread* thread, helios_caddr_t endpoint, uint64_t cookie = 0);
 
 // Ends the thread wherever it is (running, blocked or stopped by a fault)
 // and frees everything it owned. Not for the calling thread (use exit).
-Result kill(Thread* thread);
+SysResult kill(Thread* thread);
 
 // The thread's Task capability (for task_* invocations), and the calling
 // thread's own handle (null in the main thread).

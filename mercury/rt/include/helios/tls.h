@@ -48,7 +48,7 @@ uintptr_t init_block(void* memory, size_t size, void* thread = nullptr);
 // does this at start-up for init (HELIOS_INIT_CAP_TASK); other programs call
 // it with their own task capability before using threads or thread_local.
 // Errors: NOMEM (template too large), or the invocation's error.
-Result setup_main(helios_caddr_t self_task);
+SysResult setup_main(helios_caddr_t self_task);
 
 // True once the calling program's main thread has TLS (setup_main succeeded).
 [[nodiscard]] bool active();

@@ -58,33 +58,33 @@ using TableSink = void (*)(void* ctx, helios_caddr_t table, uint64_t type);
 // memory and installing each page table MISSING_TABLES asks for (highest
 // level first). The table capabilities land in automatically chosen slots
 // of the caller's cspace and are reported to sink when given.
-Result map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_caddr_t page, uint64_t vaddr, uint64_t flags,
-                TableSink sink = nullptr, void* ctx = nullptr);
+SysResult map_page(helios_caddr_t memory, helios_caddr_t vspace, helios_caddr_t page, uint64_t vaddr, uint64_t flags,
+                   TableSink sink = nullptr, void* ctx = nullptr);
 
 // Allocates count fresh zeroed pages from memory into out[0, count) (slots
 // chosen by the kernel), in batches of HELIOS_MAX_CAPS. On failure nothing
 // stays allocated when self().cspace is known.
-Result alloc_page_caps(helios_caddr_t memory, helios_caddr_t* out, size_t count);
+SysResult alloc_page_caps(helios_caddr_t memory, helios_caddr_t* out, size_t count);
 
 // Destroys capabilities of the caller's cspace (self().cspace), up to
 // HELIOS_MAX_CAPS at a time. UNSUPPORTED when the cspace is unknown.
-Result destroy_caps(const helios_caddr_t* caps, size_t count);
+SysResult destroy_caps(const helios_caddr_t* caps, size_t count);
 
 // mmap: count fresh zeroed pages from self().memory mapped with flags at a
 // free place of the mmap region (a guard page apart from its neighbours).
 // value = the address.
-Result map_anonymous(size_t count, uint64_t flags = HELIOS_MAP_WRITE);
+SysResult map_anonymous(size_t count, uint64_t flags = HELIOS_MAP_WRITE);
 
 // Maps page capabilities the caller holds at consecutive addresses: at
 // addr, or at a free place of the mmap region when addr is 0. value = the
 // address. The capabilities stay the caller's (unmap() unmaps, never
 // destroys them).
-Result map_caps(const helios_caddr_t* pages, size_t count, uint64_t flags, uint64_t addr = 0);
+SysResult map_caps(const helios_caddr_t* pages, size_t count, uint64_t flags, uint64_t addr = 0);
 
 // Undoes map_anonymous (unmaps and destroys the pages; without a known
 // cspace they are only unmapped) or map_caps (unmaps). addr is the address
 // they returned. INVALID_PARAM when nothing was mapped there.
-Result unmap(uint64_t addr);
+SysResult unmap(uint64_t addr);
 
 // Number of live map_anonymous / map_caps regions (for tests).
 [[nodiscard]] size_t region_count();

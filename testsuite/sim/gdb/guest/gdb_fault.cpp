@@ -16,7 +16,7 @@ extern "C" [[noreturn]] void crasher(uint64_t arg) {
 int main() {
     helios_caddr_t fault_ep = gdbtest::make(HELIOS_CT_ENDPOINT, "allocate endpoint");
     gdbtest::start_thread(0x10000000, crasher, 0, fault_ep);
-    helios::Result got = helios::sys::recv(fault_ep);
+    helios::SysResult got = helios::sys::recv(fault_ep);
     gdbtest::check("recv fault", got);
     const uint64_t* p = helios::ipcbuf()->params;
     helios::printf("gdb_fault: supervisor got fault kind=%lu addr=0x%lx\n",

@@ -16,7 +16,7 @@ namespace gdbtest {
     helios::rt::exit(1);
 }
 
-inline helios_caddr_t check(const char* what, helios::Result r) {
+inline helios_caddr_t check(const char* what, helios::SysResult r) {
     if (!r.ok()) fail(what, r.status);
     return static_cast<helios_caddr_t>(r.value);
 }

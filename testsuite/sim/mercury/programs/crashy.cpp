@@ -33,7 +33,7 @@ int main() {
     for (uint64_t i = 0; heap_ok && i < 3000; ++i) heap_ok = words[i] == i * 7;
     helios::heap::free(words);
     heap_ok = heap_ok && helios::heap::check();
-    helios::Result anon = helios::vm::map_anonymous(2);
+    helios::SysResult anon = helios::vm::map_anonymous(2);
     bool mmap_ok = anon.ok();
     if (mmap_ok) {
         auto* p = reinterpret_cast<volatile uint64_t*>(anon.value);

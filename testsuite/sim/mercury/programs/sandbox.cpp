@@ -24,7 +24,7 @@ const char* error_name(uint64_t status) {
     return name ? name : "unknown";
 }
 
-void report(const char* what, helios::Result r) {
+void report(const char* what, helios::SysResult r) {
     helios::printf("[sandbox] %s: %s\n", what, r.ok() ? "ALLOWED" : error_name(r.status));
 }
 }  // namespace
@@ -44,7 +44,7 @@ int main() {
     report("destroy a capability (no cspace)", helios::cspace_destroy(2, 0));
     report("port input (no ioport)", helios::ioport_in(3, 0x3F8));
     // The memory's quota is one page: a second page is refused.
-    helios::Result first = helios::memory_allocate_one(1, HELIOS_CT_PAGE);
+    helios::SysResult first = helios::memory_allocate_one(1, HELIOS_CT_PAGE);
     report("first page from a 1-page memory", first);
     report("second page from a 1-page memory", helios::memory_allocate_one(1, HELIOS_CT_PAGE));
     // Slot 1 holds the memory, not a vspace: the page cannot be mapped.

@@ -20,7 +20,7 @@ namespace serial = helios::serial;
 
 unsigned g_passed = 0, g_failed = 0;
 
-void expect(const char* what, helios::Result r, uint64_t status, uint64_t value = 0, bool check_value = false) {
+void expect(const char* what, helios::SysResult r, uint64_t status, uint64_t value = 0, bool check_value = false) {
     bool ok = r.status == status && (!check_value || r.value == value);
     if (ok) {
         ++g_passed;
@@ -32,7 +32,7 @@ void expect(const char* what, helios::Result r, uint64_t status, uint64_t value 
 }
 
 // A raw call with nparams parameters already in the IPC buffer.
-helios::Result raw_call(helios_caddr_t ep, uint64_t label, unsigned nparams) {
+helios::SysResult raw_call(helios_caddr_t ep, uint64_t label, unsigned nparams) {
     return serial::detail::finish(helios::sys::call(ep, HELIOS_TAG(label, 0, nparams)));
 }
 
@@ -80,7 +80,7 @@ int main() {
     char line[256];
     size_t len = 0;
     for (;;) {
-        helios::Result r = serial::read(ep, buf, sizeof buf);
+        helios::SysResult r = serial::read(ep, buf, sizeof buf);
         if (!r.ok()) return 1;
         for (size_t i = 0; i < r.value; ++i) {
             char c = buf[i];

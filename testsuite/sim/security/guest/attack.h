@@ -107,7 +107,7 @@ inline Outcome probe(const char* prog, unsigned index, uint64_t (*fn)(uint64_t),
     detail::g_probe_fn = fn;
     systest::Thread t = systest::start_thread(prog, 0x10000000 + uint64_t{index} * 0x100000, detail::probe_worker, arg,
                                               detail::g_probe_ep, index);
-    helios::Result got = helios::sys::recv(detail::g_probe_ep);
+    helios::SysResult got = helios::sys::recv(detail::g_probe_ep);
     systest::expect_ok(prog, "recv from the probe worker", got);
     Outcome o;
     const uint64_t* p = helios::ipcbuf()->params;

@@ -50,7 +50,7 @@ struct Stop {
     const char* step = "";
 };
 
-bool failed(helios::Result r, const char* step, Stop& stop) {
+bool failed(helios::SysResult r, const char* step, Stop& stop) {
     if (r.ok()) return false;
     stop = {true, r.status, step};
     return true;
@@ -68,7 +68,7 @@ bool store(helios_caddr_t cap, Stop& stop) {
 }
 
 bool alloc(uint64_t type, helios_caddr_t& out, const char* step, Stop& stop) {
-    helios::Result r = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, type);
+    helios::SysResult r = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, type);
     if (failed(r, step, stop)) return false;
     out = static_cast<helios_caddr_t>(r.value);
     return true;
@@ -96,7 +96,7 @@ bool one_space(Stop& stop) {
         failed(helios::pd_map(pd, vs, kSpaceCodeAddr), "pd_map", stop) ||
         failed(helios::pt_map(pt, vs, kSpaceCodeAddr), "pt_map", stop))
         return false;
-    helios::Result page = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_PAGE);
+    helios::SysResult page = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_PAGE);
     if (failed(page, "allocate page", stop)) return false;
     auto pg = static_cast<helios_caddr_t>(page.value);
     if (failed(helios::map_page(HELIOS_INIT_CAP_MEMORY, HELIOS_INIT_CAP_VSPACE, pg, attack::kStagingAddr,
@@ -133,7 +133,7 @@ bool one_task(Stop& stop) {
 }
 
 bool one_mapping(uint64_t i, Stop& stop) {
-    helios::Result page = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_PAGE);
+    helios::SysResult page = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_PAGE);
     if (failed(page, "allocate page", stop)) return false;
     auto pg = static_cast<helios_caddr_t>(page.value);
     // Every other page, so that no two mappings can merge into one.
@@ -145,7 +145,7 @@ bool one_mapping(uint64_t i, Stop& stop) {
 }
 
 uint64_t free_pages() {
-    helios::Result r = helios::memory_info(HELIOS_INIT_CAP_MEMORY);
+    helios::SysResult r = helios::memory_info(HELIOS_INIT_CAP_MEMORY);
     return r.ok() ? r.value : 0;
 }
 

@@ -32,7 +32,7 @@ extern "C" [[noreturn]] void fault_worker(uint64_t n) {
 }
 
 extern "C" [[noreturn]] void call_server(uint64_t) {
-    helios::Result r = helios::sys::recv(g_ep);
+    helios::SysResult r = helios::sys::recv(g_ep);
     for (;;) r = helios::sys::replyrecv(HELIOS_TAG(2, 0, 0), g_ep);
 }
 
@@ -59,7 +59,7 @@ int main() {
         systest::expect_ok(kProg, "page_unmap", helios::page_unmap(g_page));
         systest::Thread t = systest::start_thread(kProg, kThreadBase, fault_worker, n, ep, 0);
         for (uint64_t i = 0; i < n; ++i) {
-            helios::Result f = helios::sys::recv(ep);
+            helios::SysResult f = helios::sys::recv(ep);
             if (!f.ok() || helios::ipcbuf()->params[HELIOS_FAULT_P_ADDR] != kFaultAddr)
                 systest::fail(kProg, "fault message", f.status, HELIOS_ENONE);
             systest::expect_ok(kProg, "page_map",
@@ -71,7 +71,7 @@ int main() {
         g_ep = systest::make(kProg, HELIOS_CT_ENDPOINT, "allocate endpoint");
         (void)systest::start_thread(kProg, kThreadBase, call_server, 0, 0, 0);
         for (uint64_t i = 0; i < n; ++i) {
-            helios::Result r = helios::sys::call(g_ep, HELIOS_TAG(1, 0, 0));
+            helios::SysResult r = helios::sys::call(g_ep, HELIOS_TAG(1, 0, 0));
             if (!r.ok() || HELIOS_TAG_LABEL(r.value) != 2) systest::fail(kProg, "call", r.status, HELIOS_ENONE);
         }
     } else {

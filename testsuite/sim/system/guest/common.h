@@ -25,7 +25,7 @@ inline void expect_eq(const char* prog, const char* what, uint64_t got, uint64_t
 }
 
 // A result that must be NONE.
-inline uint64_t expect_ok(const char* prog, const char* what, helios::Result r) {
+inline uint64_t expect_ok(const char* prog, const char* what, helios::SysResult r) {
     if (!r.ok()) fail(prog, what, r.status, HELIOS_ENONE);
     return r.value;
 }

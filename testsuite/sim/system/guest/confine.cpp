@@ -100,7 +100,7 @@ int main() {
     // int $0x80, in a supervised worker: it either faults or comes back.
     g_ep = systest::make(kProg, HELIOS_CT_ENDPOINT, "allocate endpoint");
     (void)systest::start_thread(kProg, kThreadBase, int80_worker, 0, g_ep, 0);
-    helios::Result got = helios::sys::recv(g_ep);
+    helios::SysResult got = helios::sys::recv(g_ep);
     systest::expect_ok(kProg, "recv from the int 0x80 worker", got);
     if (HELIOS_TAG_LABEL(got.value) == HELIOS_LABEL_FAULT)
         helios::printf("sys_confine: int 0x80 -> fault kind %lu\n",

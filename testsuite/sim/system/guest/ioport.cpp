@@ -46,7 +46,7 @@ extern "C" [[noreturn]] void worker(uint64_t) {
 }
 
 void expect_fault(helios_caddr_t ep, uint64_t port, uint64_t access) {
-    helios::Result got = helios::sys::recv(ep);
+    helios::SysResult got = helios::sys::recv(ep);
     systest::expect_ok(kProg, "recv fault", got);
     systest::expect_eq(kProg, "fault label", HELIOS_TAG_LABEL(got.value), HELIOS_LABEL_FAULT);
     const uint64_t* p = helios::ipcbuf()->params;
@@ -94,7 +94,7 @@ int main() {
     systest::expect_ok(kProg, "irq_ack (unmask)", helios::irq_ack(irq));
     helios::port::outb(kIer, kIerRx);
     helios::port::outb(kMcr, kMcrOut2);
-    helios::Result word = helios::sys::wait(note);
+    helios::SysResult word = helios::sys::wait(note);
     systest::expect_ok(kProg, "wait for IRQ", word);
     systest::expect_eq(kProg, "notification word", word.value, 1ull << kIrq);
     systest::expect_eq(kProg, "IIR on IRQ (rx data)", helios::port::inb(kIir) & 0x0F, 0x04);

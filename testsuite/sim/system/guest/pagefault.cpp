@@ -35,7 +35,7 @@ int main() {
     systest::Thread t = systest::start_thread(kProg, kThreadBase, worker, kFaultAddr, fault_ep, kCookie);
     uint64_t worker_id = systest::expect_ok(kProg, "task_info", helios::task_info(t.task));
 
-    helios::Result got = helios::sys::recv(fault_ep);
+    helios::SysResult got = helios::sys::recv(fault_ep);
     systest::expect_ok(kProg, "recv fault", got);
     systest::expect_eq(kProg, "fault label", HELIOS_TAG_LABEL(got.value), HELIOS_LABEL_FAULT);
     systest::expect_eq(kProg, "fault nparams", HELIOS_TAG_NPARAMS(got.value), HELIOS_FAULT_NPARAMS);
@@ -54,7 +54,7 @@ int main() {
     systest::map_new_page(kProg, kFaultAddr);
     systest::expect_ok(kProg, "task_resume", helios::task_resume(t.task));
 
-    helios::Result word = helios::sys::wait(g_done);
+    helios::SysResult word = helios::sys::wait(g_done);
     systest::expect_ok(kProg, "wait", word);
     systest::expect_eq(kProg, "notification word", word.value, 1);
     systest::expect_eq(kProg, "value read back by the worker", g_seen, kValue);
