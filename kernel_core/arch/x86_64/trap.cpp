@@ -28,7 +28,6 @@ void save_frame(Task& t, const TrapFrame& f) {
     t.dirty = kDirtyNone;
 }
 
-
 uint64_t g_fs_base = 0, g_gs_base = 0;
 Task* g_base_task = nullptr;  // whose fs/gs bases the MSRs hold
 
