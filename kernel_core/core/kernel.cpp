@@ -144,16 +144,20 @@ void Kernel::destroy(Object* object) {
     if (!in_entry_) drain_destroy_queue();
 }
 
-void Kernel::delete_cap(Slot& slot) {
-    if (slot.is_null()) return;
+Object* Kernel::clear_cap(Slot& slot) {
+    if (slot.is_null()) return nullptr;
     if (slot.type == HELIOS_CT_REPLY) {
+        // A reply capability owns nothing: its caller learns the reply is gone.
         auto* caller = static_cast<Task*>(slot.object);
         Caps::clear(slot);
         abort_reply_wait(*caller);
-        return;
+        return nullptr;
     }
-    Object* last = Caps::clear(slot);
-    if (last) destroy(last);
+    return Caps::clear(slot);
+}
+
+void Kernel::delete_cap(Slot& slot) {
+    if (Object* last = clear_cap(slot)) destroy(last);
 }
 
 void Kernel::drain_destroy_queue() {
@@ -203,14 +207,7 @@ void Kernel::teardown(Object* object) {
 }
 
 void Kernel::release(Slot& slot) {
-    if (slot.is_null()) return;
-    if (slot.type == HELIOS_CT_REPLY) {
-        auto* caller = static_cast<Task*>(slot.object);
-        Caps::clear(slot);
-        abort_reply_wait(*caller);
-        return;
-    }
-    Object* last = Caps::clear(slot);
+    Object* last = clear_cap(slot);
     if (last && !last->dying_) {
         last->dying_ = true;
         destroy_queue_.push_back(last);

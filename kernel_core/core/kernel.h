@@ -184,6 +184,8 @@ public:
 
 private:
     // ======== 3. Bookkeeping ========
+    // Empty `slot`; the object whose last owning capability it held, if any.
+    Object* clear_cap(Slot& slot);
     void teardown(Object* object);
     void free_object_frames(Object* object);
     void embedded_revoked(Slot& slot);
