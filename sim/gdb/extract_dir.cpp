@@ -50,7 +50,7 @@ Status ExtractDir::create() {
     return Status::success();
 }
 
-Result<std::string> ExtractDir::write(std::string_view name, const uint8_t* data, size_t size) {
+HostResult<std::string> ExtractDir::write(std::string_view name, const uint8_t* data, size_t size) {
     if (dir_fd_ < 0) {
         Status made = create();
         if (!made) return made;

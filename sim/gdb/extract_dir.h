@@ -38,7 +38,7 @@ public:
     // (characters other than letters, digits, '.', '_', '-' and '+' become
     // '_'; a leading '.' gets a prefix; a clash gets a suffix). Returns the
     // file's full path, or a failure naming the directory or file and why.
-    Result<std::string> write(std::string_view name, const uint8_t* data, size_t size);
+    HostResult<std::string> write(std::string_view name, const uint8_t* data, size_t size);
 
     // The directory's path; empty before the first write().
     const std::string& path() const { return dir_; }

@@ -75,7 +75,7 @@ bool split_host_port(const std::string& spec, std::string& host, std::string& po
 
 }  // namespace
 
-Result<std::unique_ptr<Server>> Server::listen(const std::string& spec) {
+HostResult<std::unique_ptr<Server>> Server::listen(const std::string& spec) {
     std::unique_ptr<Server> s(new Server());
     if (spec.rfind("unix:", 0) == 0) {
         std::string error;

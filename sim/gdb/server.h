@@ -35,7 +35,7 @@ public:
     //                        is mode 0600 and removed on destruction if it
     //                        is still ours).
     // Errors name the spec and the problem.
-    static Result<std::unique_ptr<Server>> listen(const std::string& spec);
+    static HostResult<std::unique_ptr<Server>> listen(const std::string& spec);
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -20,13 +20,12 @@
 #include "sim/ptrace/status.h"
 
 namespace helios {
+class Kernel;
 class Task;
 class VSpace;
 }  // namespace helios
 
 namespace helios::sim {
-
-class HuskProcess;
 
 struct GdbStubOptions {
     std::string listen;      // --gdb: PORT, HOST:PORT or unix:PATH (gdb::Server::listen)
@@ -53,9 +52,15 @@ struct GdbStubOptions {
 // dropped after GdbStubOptions::idle_seconds, a second client is refused
 // while one is attached, and the run's --timeout ends any wait (the run
 // then ends with exit 124, as without a debugger).
+//
+// The stub changes no husk mapping itself: page watchpoints ask the machine
+// (Machine::protect_guest_page). Its methods are defined by job: stub.cpp
+// (the connection, serving packets), stub_hooks.cpp, stub_threads.cpp,
+// stub_memory.cpp, stub_registers.cpp, stub_breakpoints.cpp,
+// stub_watchpoints.cpp, stub_exec_file.cpp and stub_monitor.cpp.
 class GdbStub final : public DebugHooks, private gdb::Target {
 public:
-    static Result<std::unique_ptr<GdbStub>> create(const GdbStubOptions& options);
+    static HostResult<std::unique_ptr<GdbStub>> create(const GdbStubOptions& options);
     ~GdbStub() override;
 
     // Where gdb connects, as really bound: "127.0.0.1:PORT", "[::1]:PORT" or "unix:PATH".
@@ -125,11 +130,17 @@ private:
     // ---- tasks, programs, memory ----
     Task* task_by_id(uint32_t tid);
     std::string program_of(VSpace& vs);
+    // "running", "blocked in recv", ...: for qThreadExtraInfo and `monitor tasks`.
+    static std::string task_state(Kernel& kernel, Task& t);
     size_t copy_memory(uint32_t tid, uint64_t addr, uint8_t* buf, size_t len, bool write);
     bool phys_ok(uint64_t phys, size_t len) const;
 
     // ---- breakpoints ----
+    // The program a breakpoint or watchpoint (named by sticky_key) applies to.
     std::string scope_for(uint32_t tid, const std::string& sticky_key);
+    // gdb's Z0/z0 (the rest of insert_point/remove_point); errno-style results.
+    int insert_break(uint32_t tid, uint64_t addr);
+    int remove_break(uint32_t tid, uint64_t addr);
     void insert_all();
     void insert_in(VSpace& vs);
     void remove_all();
@@ -140,6 +151,9 @@ private:
     bool in_scope(VSpace& vs, uint64_t addr);
 
     // ---- watchpoints ----
+    // gdb's Z2-Z4/z2-z4 (the rest of insert_point/remove_point); errno-style results.
+    int insert_watch(uint32_t tid, gdb::PointType type, uint64_t addr, uint64_t len);
+    int remove_watch(gdb::PointType type, uint64_t addr, uint64_t len);
     // Debug registers when this machine's CPU honours them (a one-off probe:
     // some virtual machines accept DR writes but never trap), else emulated
     // with page protection: the watched page is write- (or read-) protected
@@ -148,9 +162,18 @@ private:
     bool page_watches();
     void protect_in(Task& task);
     void unprotect_all();
-    HuskProcess* husk_of_vspace(uint32_t vspace_id);
     int kernel_prot(VSpace& vs, uint64_t page);
     void set_protection(uint32_t vspace_id, uint64_t page, int prot);
+    // A stop that is an access to a protected page the kernel's own mapping
+    // allows: sets up the step over it (watch_step_) and returns true.
+    bool begin_watch_step(Task& task, const StopEvent& event, const user_regs_struct& regs);
+    // Before `task` runs: opens the page for its stepped access; true when
+    // the task is stepping over one.
+    bool open_watch_step(Task& task);
+    // After that step (watch_step_ is for `task`): closes the page again and
+    // returns the index in watches_ of the watchpoint hit (data_addr: where),
+    // or -1 when the access missed every watchpoint.
+    int finish_watch_step(Task& task, uint64_t& data_addr);
     void apply_debug_registers(Task& task);
     // The watchpoint whose slot triggered in task (DR6), or null.
     const Watch* watch_hit(Task& task, uint64_t& slot_addr);

@@ -33,7 +33,7 @@ struct FdCloser {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> read_input_file(const std::string& path, uint64_t max_bytes, std::string_view what) {
+HostResult<std::vector<uint8_t>> read_input_file(const std::string& path, uint64_t max_bytes, std::string_view what) {
     // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
     int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) return Status::failure(fmt::format("cannot open {} '{}': {}", what, path, std::strerror(errno)));

@@ -23,6 +23,6 @@ constexpr uint64_t kMaxScenarioBytes = uint64_t{1} << 30;  // 1 GiB
 // `max_bytes`. The file is opened O_RDONLY|O_NONBLOCK|O_CLOEXEC, so a FIFO
 // is refused at once instead of blocking until a writer appears; reading
 // stops at `max_bytes` even if the file grows while it is read.
-Result<std::vector<uint8_t>> read_input_file(const std::string& path, uint64_t max_bytes, std::string_view what);
+HostResult<std::vector<uint8_t>> read_input_file(const std::string& path, uint64_t max_bytes, std::string_view what);
 
 }  // namespace helios::sim

@@ -3,12 +3,15 @@
 
 #include "core/inbound.h"
 #include "sim/devices/char_backend.h"
-#include "sim/devices/interrupt_controller.h"
 #include "sim/devices/uart16550.h"
 #include "sim/devices/virtual_clock.h"
 #include "sim/machine/debug_hooks.h"
+#include "sim/machine/guest_messages.h"
+#include "sim/machine/husk_table.h"
+#include "sim/machine/io_bus.h"
 #include "sim/machine/symbolizer.h"
 #include "sim/machine/trace_writer.h"
+#include "sim/machine/watchdog.h"
 #include "sim/ptrace/husk_process.h"
 #include "sim/ptrace/physical_memory.h"
 #include "sim/replay/injection.h"
@@ -16,18 +19,12 @@
 
 #include <sys/user.h>
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
+#include <array>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 #include <deque>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace helios::sim {
@@ -66,13 +63,19 @@ struct RunOutcome {
 // sit in ptrace-stop. Virtual time advances by a fixed quantum at every
 // kernel entry and jumps ahead when every task is blocked, so a run depends
 // only on its image and its input.
+//
+// Its methods are defined by job: machine.cpp (boot), run_loop.cpp,
+// kernel_entry_stops.cpp, virtual_cpu_stops.cpp, port_io_instructions.cpp,
+// serial_input.cpp, record_replay.cpp, host_profile.cpp, resource_limits.cpp
+// and guest_inspection.cpp; the parts with state of their own are classes
+// (HuskTable, IoBus, Watchdog, GuestMessages).
 class Machine {
 public:
     // Virtual nanoseconds charged per kernel entry, and the tick period.
     static constexpr uint64_t kEntryCostNs = 1000;
     static constexpr uint64_t kTickNs = 10'000'000;
-    static constexpr uint16_t kCom1Base = 0x3F8, kCom2Base = 0x2F8;
-    static constexpr unsigned kCom1Irq = 4, kCom2Irq = 3;
+    // COM1 and COM2 (machine.cpp wires them); an Injection's port indexes them.
+    static constexpr size_t kSerialPorts = 2;
 
     explicit Machine(MachineConfig config);
     ~Machine();
@@ -86,20 +89,22 @@ public:
     // ---- used by the arch seam (sim_arch.cpp) ----
     static Machine& current();
     void* phys_to_virt(uint64_t phys) { return memory_->base() + phys; }
-    void map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags);
-    void unmap_page(VSpace& vs, uint64_t vaddr);
-    void vspace_destroyed(VSpace& vs);
-    void task_destroyed(Task& task);
+    void map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags) {
+        husks_->map_page(vs, vaddr, phys, flags);
+    }
+    void unmap_page(VSpace& vs, uint64_t vaddr) { husks_->unmap_page(vs, vaddr); }
+    void vspace_destroyed(VSpace& vs) { husks_->forget_vspace(vs); }
+    void task_destroyed(Task& task) { husks_->forget_task(task); }
     void task_exited(Task& task, uint64_t status);
     // What this run traps: the host's probe (host_traps()) less what
     // --host-profile forces native. One line, as in recordings' "# host:".
     std::string host_profile() const;
     bool admit_object(unsigned type, uint64_t live) const;
     bool admit_mapping(VSpace& vs, uint64_t mapped) const;
-    void irq_mask(unsigned line) { pic_.mask(line); }
-    void irq_unmask(unsigned line) { pic_.unmask(line); }
-    uint32_t port_in(uint16_t port, unsigned width);
-    void port_out(uint16_t port, unsigned width, uint32_t value);
+    void irq_mask(unsigned line) { bus_.mask(line); }
+    void irq_unmask(unsigned line) { bus_.unmask(line); }
+    uint32_t port_in(uint16_t port, unsigned width) { return bus_.in(port, width); }
+    void port_out(uint16_t port, unsigned width, uint32_t value) { bus_.out(port, width, value); }
     uint64_t now_ns() const { return clock_.now(); }
     void console_write(const char* text, size_t length);
     void trace(const arch::TraceEvent& event);
@@ -114,7 +119,15 @@ public:
     // The husk and Linux thread running `task`, created on demand (for the
     // debugger: hardware watchpoints live in a thread's debug registers).
     HuskProcess* husk_of(Task& task);
-    pid_t linux_tid_of(const Task& task) const;
+    pid_t linux_tid_of(const Task& task) const { return husks_->linux_tid_of(task); }
+    // For the debugger's page watchpoints: sets the host protection (PROT_*)
+    // of guest page `page` in the husk of address space `vspace_id`, at once.
+    // The kernel's mapping is unchanged, and the next map_page of that page
+    // puts the kernel's rights back. The husk is the one of a task of that
+    // address space that has a Linux thread, else of any of its tasks (given
+    // a thread now); with no task there, nothing is done and it succeeds.
+    // Fails with the host's message when the husk refuses the change.
+    Status protect_guest_page(uint32_t vspace_id, uint64_t page, int prot);
     // Every task alive, in creation order (walks the memory tree).
     std::vector<Task*> tasks();
     // The program name a task runs (from the ELF it was loaded from, when known).
@@ -125,79 +138,86 @@ public:
     // True once the run's --timeout has passed (set by the watchdog thread;
     // never without --timeout). Waits outside the run loop, such as the
     // debugger stub's wait for gdb, poll it so the timeout stays a hard bound.
-    bool timed_out() const { return timed_out_.load(); }
+    bool timed_out() const { return watchdog_.timed_out(); }
     // End the run at the next iteration of the loop (the debugger's `kill`).
     void request_exit(int exit_code, std::string reason) { exit_request_ = RunOutcome{exit_code, std::move(reason)}; }
 
 private:
-    struct Thread {
-        HuskProcess* husk = nullptr;
-        pid_t tid = 0;
-        user_regs_struct regs{};
+    // One serial port: the UART the guest drives and the far end it talks to.
+    struct SerialLine {
+        Uart16550 uart;
+        std::unique_ptr<CharBackend> far_end;
+        std::optional<uint8_t> corrupt_next;  // uart-corrupt: XOR the next received byte with this
     };
 
+    // ---- the run loop (run_loop.cpp) ----
     RunOutcome run_loop();
-    // Checks the host-resource limits and lowers max_mappings to what this
-    // host's vm.max_map_count allows (with a warning).
-    Status fit_limits_to_host();
-    // Interrupts a guest that runs too long: a wall-clock slice in
-    // free-running mode, or the --timeout. Runs on its own thread; it only
-    // sends kPreemptSignal, all ptrace work stays on the main thread.
-    void watchdog(std::chrono::steady_clock::time_point start);
-    HuskProcess* husk_for(VSpace& vs);
-    Result<Thread*> thread_for(Task& task);
+    void kernel_entry_boundary();
     void load_regs(Task& task, const user_regs_struct& r);
     void store_regs(const Task& task, user_regs_struct& r);
-    void kernel_entry_boundary();
-    void apply_injection(const Injection& inj);
-    void push_uart_bytes(unsigned port, const uint8_t* bytes, size_t n);
-    void deliver_irqs();
-    std::string divergence_report(const std::string& expected, const std::string& actual);
-    // Why a replay may have diverged because the two hosts trap differently.
-    std::string host_difference_note();
-    void poll_input();
-    void wait_for_input(int timeout_ms);
-    bool handle_port_io(Task& task, Thread& th);
-    bool emulate_rdtsc(Task& task, Thread& th, const StopEvent& ev);
-    // Stops the virtual CPU finishes by itself, without a kernel entry and
-    // without virtual time: accesses to guest pages below kUserBottom, cpuid.
-    bool absorb_stop(Task& task, Thread& th, const StopEvent& ev);
-    bool emulate_low_page_access(Task& task, Thread& th, const StopEvent& ev);
-    bool emulate_cpuid(Thread& th, const StopEvent& ev);
-    // A syscall stop that is not the 64-bit `syscall` instruction (int $0x80,
-    // sysenter, or any entry from compatibility mode): true when it was
-    // turned into the fault the virtual CPU raises instead.
-    bool refuse_foreign_entry(Task& task, Thread& th, const StopEvent& ev);
+
+    // ---- stops that enter the kernel (kernel_entry_stops.cpp) ----
+    void handle_stop(Task& task, GuestThread& th, const StopEvent& ev);
     // A host failure for one task (no thread, no husk, a mapping refused):
     // the task faults and the run goes on.
     void host_failure(Task& task, const std::string& what);
-    // A diagnostic the guest caused (faults, host refusals): at most a few
-    // hundred reach stderr.
-    void guest_message(const std::string& text);
-    void handle_stop(Task& task, Thread& th, const StopEvent& ev);
+    void report_fault(Task& task, const FaultInfo& fault);
+
+    // ---- the virtual CPU's own stops (virtual_cpu_stops.cpp) ----
+    bool emulate_rdtsc(Task& task, GuestThread& th, const StopEvent& ev);
+    // Stops the virtual CPU finishes by itself, without a kernel entry and
+    // without virtual time: accesses to guest pages below kUserBottom, cpuid.
+    bool absorb_stop(Task& task, GuestThread& th, const StopEvent& ev);
+    bool emulate_low_page_access(Task& task, GuestThread& th, const StopEvent& ev);
+    bool emulate_cpuid(GuestThread& th, const StopEvent& ev);
+    // A syscall stop that is not the 64-bit `syscall` instruction (int $0x80,
+    // sysenter, or any entry from compatibility mode): true when it was
+    // turned into the fault the virtual CPU raises instead.
+    bool refuse_foreign_entry(Task& task, GuestThread& th, const StopEvent& ev);
+
+    // ---- in/out/ins/outs (port_io_instructions.cpp) ----
+    bool handle_port_io(Task& task, GuestThread& th);
+
+    // ---- host input into the serial lines (serial_input.cpp) ----
+    void poll_input();
+    void push_uart_bytes(unsigned port, const uint8_t* bytes, size_t n);
     bool has_live_input() const;
+    bool has_buffered_input() const;
+    void wait_for_input(int timeout_ms);
+
+    // ---- record and replay (record_replay.cpp) ----
+    void apply_injection(const Injection& inj);
+    std::string divergence_report(const std::string& expected, const std::string& actual);
+    // The replay's verdict on a run that ended with `outcome` (unchanged
+    // when this is no replay that checks events, or it already diverged).
+    RunOutcome replay_verdict(RunOutcome outcome);
+    // Closes the recording with the run's outcome.
+    void finish_recording(const RunOutcome& outcome);
+
+    // ---- the host (host_profile.cpp, resource_limits.cpp) ----
+    // Warns when a replayed recording comes from a host that traps rdtsc or
+    // cpuid differently.
+    void note_recording_host();
+    // Why a replay may have diverged because the two hosts trap differently.
+    std::string host_difference_note();
+    // Checks the host-resource limits and lowers max_mappings to what this
+    // host's vm.max_map_count allows (with a warning).
+    Status fit_limits_to_host();
 
     MachineConfig config_;
     std::unique_ptr<PhysicalMemory> memory_;
     Kernel kernel_;
     Memory* root_ = nullptr;
-    std::unordered_map<uint32_t, std::unique_ptr<HuskProcess>> husks_;  // by vspace id
-    std::unordered_map<uint32_t, Thread> threads_;                       // by task id
-    Uart16550 com1_, com2_;
-    std::unique_ptr<CharBackend> com1_end_, com2_end_;
-    InterruptController pic_;
+    GuestMessages messages_;
+    std::optional<HuskTable> husks_;  // from boot(), once memory_ exists
+    std::array<SerialLine, kSerialPorts> serial_;
+    IoBus bus_;
     VirtualClock clock_;
     std::unique_ptr<TraceWriter> trace_;
     bool trace_limit_warned_ = false, record_limit_warned_ = false;  // --trace-limit: warn once each
     std::unique_ptr<Symbolizer> symbols_;
-    void report_fault(Task& task, const FaultInfo& fault);
     DebugHooks* debug_ = nullptr;
-    std::atomic<pid_t> running_pid_{0}, running_tid_{0};
-    std::atomic<int64_t> running_since_{0};
-    std::atomic<bool> timed_out_{false};
-    std::mutex watchdog_mutex_;
-    std::condition_variable watchdog_cv_;
-    bool watchdog_stop_ = false;
+    Watchdog watchdog_;
     // Record and replay.
     std::unique_ptr<ScenarioWriter> recorder_;
     std::vector<Injection> schedule_;  // injections still to apply, time order
@@ -207,16 +227,11 @@ private:
     std::deque<std::string> history_;  // the last events, for divergence reports
     std::string divergence_;
     bool cutoff_reached_ = false;
-    unsigned irq_drop_[16] = {};
-    unsigned irq_dup_[16] = {};
-    std::optional<uint8_t> uart_corrupt_[2];
     uint64_t entries_ = 0;
     uint64_t next_tick_ = kTickNs;
     std::optional<int> init_exit_;
-    std::string fatal_;
     std::optional<RunOutcome> exit_request_;  // request_exit()
     bool low_page_warned_ = false;
-    uint64_t guest_messages_ = 0;
     uint64_t tsc_reads_since_boundary_ = 0;
     // The first time the guest read the TSC (trapped): for replay reports
     // across hosts that could and could not trap it.
@@ -227,7 +242,6 @@ private:
     };
     std::optional<GuestRead> guest_read_tsc_;
     uint64_t guest_tsc_reads_ = 0;
-    std::unordered_set<uint32_t> broken_vspaces_;  // vspaces whose husk the host refused
 };
 
 }  // namespace helios::sim

@@ -12,7 +12,7 @@
 
 namespace helios::sim {
 
-bool Machine::emulate_rdtsc(Task& task, Thread& th, const StopEvent& ev) {
+bool Machine::emulate_rdtsc(Task& task, GuestThread& th, const StopEvent& ev) {
     if (ev.si_code != SI_KERNEL) return false;
     uint8_t insn[3] = {};
     size_t n = th.husk->read_instruction(th.regs.rip, insn, sizeof insn);
@@ -34,7 +34,7 @@ bool Machine::emulate_rdtsc(Task& task, Thread& th, const StopEvent& ev) {
     return true;
 }
 
-bool Machine::absorb_stop(Task& task, Thread& th, const StopEvent& ev) {
+bool Machine::absorb_stop(Task& task, GuestThread& th, const StopEvent& ev) {
     if (ev.kind != StopKind::Signal || ev.signo != SIGSEGV || th.regs.cs != kUserCs) return false;
     if (!emulate_low_page_access(task, th, ev) && !emulate_cpuid(th, ev) && !emulate_rdtsc(task, th, ev))
         return false;
@@ -42,7 +42,7 @@ bool Machine::absorb_stop(Task& task, Thread& th, const StopEvent& ev) {
     return true;
 }
 
-bool Machine::emulate_low_page_access(Task& task, Thread& th, const StopEvent& ev) {
+bool Machine::emulate_low_page_access(Task& task, GuestThread& th, const StopEvent& ev) {
     // Pages below kUserBottom are in the guest's page tables but never host
     // mappings (a sealed husk cannot map below vm.mmap_min_addr), so every
     // access to one faults here. Plain moves are performed through the
@@ -75,7 +75,7 @@ bool Machine::emulate_low_page_access(Task& task, Thread& th, const StopEvent& e
     return true;
 }
 
-bool Machine::emulate_cpuid(Thread& th, const StopEvent& ev) {
+bool Machine::emulate_cpuid(GuestThread& th, const StopEvent& ev) {
     // With CPUID faulting on, cpuid raises #GP (SIGSEGV, SI_KERNEL) and the
     // virtual CPU answers; without it the guest reads the host (host_traps()).
     if (ev.si_code != SI_KERNEL || !th.husk->cpuid_faults()) return false;
@@ -87,7 +87,7 @@ bool Machine::emulate_cpuid(Thread& th, const StopEvent& ev) {
     return true;
 }
 
-bool Machine::refuse_foreign_entry(Task& task, Thread& th, const StopEvent& ev) {
+bool Machine::refuse_foreign_entry(Task& task, GuestThread& th, const StopEvent& ev) {
     // The Helios kernel is entered by the 64-bit `syscall` instruction only,
     // as on the x86_64 kernel, whose IDT has no user-callable gate and which
     // leaves the SYSENTER MSRs unset. PTRACE_SYSEMU also stops int $0x80,

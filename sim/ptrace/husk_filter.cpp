@@ -47,7 +47,7 @@ Status add_rule(scmp_filter_ctx ctx, int nr, const char* name, std::initializer_
     return Status::success();
 }
 
-Result<std::vector<sock_filter>> compile_rules() {
+HostResult<std::vector<sock_filter>> compile_rules() {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     if (!ctx) return Status::failure("seccomp_init failed");
     struct Release {
@@ -93,8 +93,8 @@ Result<std::vector<sock_filter>> compile_rules() {
 
 }  // namespace
 
-const Result<std::vector<sock_filter>>& husk_filter() {
-    static const Result<std::vector<sock_filter>> filter = []() -> Result<std::vector<sock_filter>> {
+const HostResult<std::vector<sock_filter>>& husk_filter() {
+    static const HostResult<std::vector<sock_filter>> filter = []() -> HostResult<std::vector<sock_filter>> {
         auto rules = compile_rules();
         if (!rules) return rules.status();
         std::vector<sock_filter> program = prologue();

@@ -23,6 +23,6 @@ namespace helios::sim {
 // cannot test seccomp_data.instruction_pointer, so a six-instruction
 // prologue written here does that and then falls through into libseccomp's
 // program (which starts with its own architecture check). Built once.
-const Result<std::vector<sock_filter>>& husk_filter();
+const HostResult<std::vector<sock_filter>>& husk_filter();
 
 }  // namespace helios::sim

@@ -214,7 +214,7 @@ const std::string& default_husk_path() {
     return path;
 }
 
-Result<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& phys, const std::string& husk_path,
+HostResult<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& phys, const std::string& husk_path,
                                                         HuskTraps traps) {
     if (access(husk_path.c_str(), X_OK) != 0) return errno_failure(fmt::format("husk binary {}", husk_path));
 
@@ -527,7 +527,7 @@ Status HuskProcess::flush() {
     return flush_batches(nullptr);
 }
 
-Result<pid_t> HuskProcess::create_thread() {
+HostResult<pid_t> HuskProcess::create_thread() {
     pending_.push_back(HuskOp{HUSK_OP_CLONE, {0, 0, 0, 0}, 0, {}});
     std::vector<pid_t> clones;
     if (Status st = flush_batches(&clones); !st) return st;
@@ -596,7 +596,7 @@ int HuskProcess::write_back(pid_t tid, Thread& t, const user_regs_struct& regs) 
     return 0;
 }
 
-Result<StopEvent> HuskProcess::run(pid_t tid, user_regs_struct& regs, bool single_step) {
+HostResult<StopEvent> HuskProcess::run(pid_t tid, user_regs_struct& regs, bool single_step) {
     auto it = threads_.find(tid);
     if (it == threads_.end())
         return Status::failure(fmt::format("run: {} is not a guest thread of husk {}", tid, pid_));
@@ -661,7 +661,7 @@ Result<StopEvent> HuskProcess::run(pid_t tid, user_regs_struct& regs, bool singl
     return event;
 }
 
-Result<user_regs_struct> HuskProcess::regs(pid_t tid) const {
+HostResult<user_regs_struct> HuskProcess::regs(pid_t tid) const {
     auto it = threads_.find(tid);
     if (it == threads_.end())
         return Status::failure(fmt::format("regs: {} is not a guest thread of husk {}", tid, pid_));
@@ -695,7 +695,7 @@ Status HuskProcess::set_debug_register(pid_t tid, int index, uint64_t value) {
     return Status::success();
 }
 
-Result<uint64_t> HuskProcess::get_debug_register(pid_t tid, int index) const {
+HostResult<uint64_t> HuskProcess::get_debug_register(pid_t tid, int index) const {
     if (!threads_.count(tid)) return Status::failure(fmt::format("get_debug_register: {} is not a guest thread", tid));
     if (index < 0 || index > 7 || index == 4 || index == 5)
         return Status::failure(fmt::format("get_debug_register: no DR{}", index));

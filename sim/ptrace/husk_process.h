@@ -54,7 +54,7 @@ public:
     // Forks, seizes and execs the husk at husk_path, giving it phys's memfd,
     // and waits until it is ready (first int3, mailbox magic checked). The
     // husk keeps its own reference to the memfd. Costs about 1-2 ms.
-    static Result<std::unique_ptr<HuskProcess>> spawn(const PhysicalMemory& phys,
+    static HostResult<std::unique_ptr<HuskProcess>> spawn(const PhysicalMemory& phys,
                                                       const std::string& husk_path = default_husk_path(),
                                                       HuskTraps traps = {});
 
@@ -86,7 +86,7 @@ public:
     // Flushes the queue plus a clone: a new guest thread (its tid), stopped
     // before it ran any instruction and ready for run(). Its registers are
     // the husk's; give it a full register file (initial_guest_regs) first.
-    Result<pid_t> create_thread();
+    HostResult<pid_t> create_thread();
 
     // Ends one guest thread (it calls SYS_exit from a husk gadget) and reaps it.
     Status kill_thread(pid_t tid);
@@ -108,10 +108,10 @@ public:
     // stops) are swallowed. On Exited/Killed the thread has been reaped and
     // regs is unchanged. Fails (with a message) on an unknown tid or a ptrace
     // error.
-    Result<StopEvent> run(pid_t tid, user_regs_struct& regs, bool single_step = false);
+    HostResult<StopEvent> run(pid_t tid, user_regs_struct& regs, bool single_step = false);
 
     // The registers of a stopped guest thread as last read or written (no syscall).
-    Result<user_regs_struct> regs(pid_t tid) const;
+    HostResult<user_regs_struct> regs(pid_t tid) const;
     // Floating-point/SSE state of a stopped guest thread (PTRACE_GETFPREGS/SETFPREGS).
     Status get_fpregs(pid_t tid, user_fpregs_struct& fpregs) const;
     Status set_fpregs(pid_t tid, const user_fpregs_struct& fpregs);
@@ -122,7 +122,7 @@ public:
     Status set_debug_registers(pid_t tid, const uint64_t addr[4], uint64_t dr7);
     // DR0-3, DR6 (which slot triggered: bits 0-3; Linux's per-thread virtual
     // DR6) or DR7.
-    Result<uint64_t> get_debug_register(pid_t tid, int index) const;
+    HostResult<uint64_t> get_debug_register(pid_t tid, int index) const;
     Status set_debug_register(pid_t tid, int index, uint64_t value);
 
     // Guest memory through process_vm_readv/writev (about 1.5 us per 4 KiB).

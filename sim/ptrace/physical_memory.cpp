@@ -7,7 +7,7 @@
 
 namespace helios::sim {
 
-Result<std::unique_ptr<PhysicalMemory>> PhysicalMemory::create(size_t size) {
+HostResult<std::unique_ptr<PhysicalMemory>> PhysicalMemory::create(size_t size) {
     const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
     if (size == 0 || size % page != 0) {
         return Status::failure(

@@ -19,7 +19,7 @@ public:
 
     // Creates the memfd (zero-filled) and maps it. size must be a non-zero
     // multiple of the page size. Fails with a message on any syscall error.
-    static Result<std::unique_ptr<PhysicalMemory>> create(size_t size = kDefaultSize);
+    static HostResult<std::unique_ptr<PhysicalMemory>> create(size_t size = kDefaultSize);
 
     ~PhysicalMemory();
     PhysicalMemory(const PhysicalMemory&) = delete;

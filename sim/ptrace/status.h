@@ -1,4 +1,4 @@
-// Status and Result<T>: the simulator's error-carrying return values (a message, never an abort).
+// Status and HostResult<T>: the simulator's error-carrying return values (a message, never an abort).
 #pragma once
 
 #include <cerrno>
@@ -11,7 +11,8 @@ namespace helios::sim {
 
 // Success, or a failure with a human-readable message. Host-side code reports
 // errors to people (test logs, the simulator's console), so a message beats an
-// error code here; the kernel core keeps its own code-based Result.
+// error code here; the kernel core keeps its own code-based helios::Result<T>,
+// which is why this one has a name of its own.
 class [[nodiscard]] Status {
 public:
     static Status success() { return Status(); }
@@ -36,12 +37,12 @@ Status errno_failure(std::string_view what, int err = errno);
 
 // A value or a failure Status. T may be move-only (e.g. std::unique_ptr).
 template <typename T>
-class [[nodiscard]] Result {
+class [[nodiscard]] HostResult {
 public:
-    Result(T value) : value_(std::move(value)), status_(Status::success()) {}  // NOLINT: implicit by design
-    // Precondition: !status.ok() (a Result without a value must say why).
-    Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
-        if (status_.ok()) status_ = Status::failure("internal error: Result built from a success Status");
+    HostResult(T value) : value_(std::move(value)), status_(Status::success()) {}  // NOLINT: implicit by design
+    // Precondition: !status.ok() (a HostResult without a value must say why).
+    HostResult(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
+        if (status_.ok()) status_ = Status::failure("internal error: HostResult built from a success Status");
     }
 
     bool ok() const { return value_.has_value(); }

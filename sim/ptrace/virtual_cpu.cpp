@@ -1,10 +1,15 @@
-// The virtual CPU's cpuid model and the start-up probe of what this host can trap.
+// The virtual CPU's cpuid model and the probes of what this host can trap (rdtsc, cpuid, debug registers).
 #include "sim/ptrace/virtual_cpu.h"
+
+#include "sim/ptrace/guest_regs.h"
+#include "sim/ptrace/husk_process.h"
+#include "sim/ptrace/physical_memory.h"
 
 #include <asm/prctl.h>
 #include <cpuid.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -129,6 +134,28 @@ const HostTraps& host_traps() {
         return t;
     }();
     return traps;
+}
+
+bool host_debug_registers_trap() {
+    // DR0 watches writes to DATA and the code writes it, then hits int3: a
+    // debug trap first means the CPU honours the debug registers.
+    constexpr uint64_t kPage = 4096, kCode = 0x10000000, kData = kCode + kPage;
+    auto phys = PhysicalMemory::create(2 * kPage);
+    if (!phys) return false;
+    const uint8_t code[] = {0xC7, 0x04, 0x25, 0x00, 0x10, 0x00, 0x10, 0x01, 0x00, 0x00, 0x00, 0xCC};
+    std::memcpy((*phys)->base(), code, sizeof code);
+    auto husk = HuskProcess::spawn(**phys);
+    if (!husk) return false;
+    HuskProcess& h = **husk;
+    if (!h.map(kCode, 0, kPage, PROT_READ | PROT_EXEC) || !h.map(kData, kPage, kPage, PROT_READ | PROT_WRITE))
+        return false;
+    auto tid = h.create_thread();  // flushes the mappings too
+    if (!tid) return false;
+    const uint64_t addr[4] = {kData, 0, 0, 0};
+    if (!h.set_debug_registers(*tid, addr, 1 | (1ull << 16) | (3ull << 18))) return false;
+    user_regs_struct regs = initial_guest_regs(kCode, kData + kPage - 64);
+    auto ev = h.run(*tid, regs);
+    return ev && ev->kind == StopKind::Signal && ev->signo == SIGTRAP && ev->si_code == TRAP_HWBKPT;
 }
 
 }  // namespace helios::sim

@@ -36,4 +36,10 @@ struct HostTraps {
 };
 const HostTraps& host_traps();
 
+// Whether this CPU honours the x86 debug registers (hardware watchpoints):
+// runs `movl $1, DATA; int3` in a scratch husk with DR0 watching DATA. Some
+// virtual machines accept DR writes but never trap. Probes anew on every
+// call (a few milliseconds: one husk); false when the probe cannot run.
+bool host_debug_registers_trap();
+
 }  // namespace helios::sim
