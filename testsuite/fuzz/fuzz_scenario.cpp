@@ -17,7 +17,8 @@ using namespace helios::sim;
 
 namespace {
 
-// The scenario file the input becomes: one per fuzzing process.
+// The scenario file the input becomes while it is parsed (one per fuzzing
+// process; removed again after each input).
 const std::string& scratch_path() {
     static const std::string path = "/tmp/helios-fuzz-scenario." + std::to_string(getpid());
     return path;
@@ -64,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         default: {
             write_scratch(data + 1, size - 1);
             auto scenario = load_scenario(scratch_path(), error);
+            unlink(scratch_path().c_str());
             if (!scenario && error.empty()) finding("a scenario refused without a message");
             break;
         }
