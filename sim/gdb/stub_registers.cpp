@@ -74,8 +74,9 @@ bool GdbStub::write_registers(uint32_t tid, const gdb::RegisterFile& regs) {
     if (!t) return false;
     uint64_t g[16];
     for (unsigned i = 0; i < 16; ++i) g[i] = regs.get(kRax + i);
-    // Only the flags a user program may change (status, DF, TF, AC, ID); IF stays set.
-    const uint64_t user_flags = 0x0CD5 | 0x0100 | 0x40000 | 0x200000;
+    // Only the flags a user program may change, as the kernel and the x86_64
+    // return path allow them (abi.h); IF stays set.
+    const uint64_t user_flags = HELIOS_USER_RFLAGS_MASK;
     if (t == cur_task_ && cur_regs_) {
         user_regs_struct& u = *cur_regs_;
         u.rax = g[0], u.rbx = g[1], u.rcx = g[2], u.rdx = g[3], u.rsi = g[4], u.rdi = g[5], u.rbp = g[6];
