@@ -237,6 +237,9 @@ hostile_summary() {
   line=$(grep -m1 -E '^hostile: [0-9]+ syscalls in' "$lasttest" 2>/dev/null || true)
   echo "== Hostile syscalls against the kernel core: ${line#hostile: }"
   [ -n "$line" ] || echo "     (the campaign did not report a count)"
+  line=$(grep -a -m1 -E '^sysfuzz: [0-9]+ hostile calls in' "$lasttest" 2>/dev/null || true)
+  echo "== Whole-system fuzzing (sysfuzz/campaign): ${line#sysfuzz: }"
+  [ -n "$line" ] || echo "     (the campaign did not report a count)"
 }
 
 # ---- build and test -------------------------------------------------------------

@@ -11,7 +11,11 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -72,6 +76,126 @@ bool parse_size(const std::string& text, uint64_t& out) {
     return true;
 }
 
+// --seed-range A..B (inclusive, decimal): the seeds of a sharded campaign.
+bool parse_seed_range(const std::string& text, uint64_t& first, uint64_t& last) {
+    size_t dots = text.find("..");
+    if (dots == std::string::npos || dots == 0 || dots + 2 >= text.size()) return false;
+    auto number = [](const std::string& t, uint64_t& out) {
+        if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+        out = std::stoull(t);
+        return true;
+    };
+    return number(text.substr(0, dots), first) && number(text.substr(dots + 2), last) && first <= last &&
+           last - first < 1000000;
+}
+
+// The image path a scenario at `scenario_path` names: relative to the
+// scenario's directory when the image lives below it, else absolute.
+std::string image_path_for_scenario(const std::string& scenario_path, const std::string& image) {
+    std::error_code ec;
+    auto dir = std::filesystem::absolute(scenario_path, ec).parent_path();
+    auto rel = std::filesystem::relative(std::filesystem::absolute(image, ec), dir, ec);
+    if (!ec && !rel.empty() && rel.native().rfind("..", 0) != 0) return rel.string();
+    return std::filesystem::absolute(image, ec).string();
+}
+
+// One boot and run of the machine. With --check-invariants and no --record,
+// the run records itself to `failure_path`, kept only when an invariant
+// broke (so it replays the failure) and removed otherwise.
+int boot_and_run(helios::sim::MachineConfig config, const std::vector<uint8_t>& bytes, const std::string& image,
+                 helios::sim::GdbStub* stub, const std::string& failure_path, bool report_reason,
+                 std::string* reason_out = nullptr) {
+    if (!failure_path.empty()) {
+        config.record_path = failure_path;
+        config.image_path = image_path_for_scenario(failure_path, image);
+    }
+    helios::sim::Machine machine(config);
+    auto booted = machine.boot(bytes);
+    if (!booted) {
+        fmt::print(stderr, "helios-sim: cannot boot '{}': {}\n", image, booted.message());
+        if (!failure_path.empty()) std::remove(failure_path.c_str());
+        return kExitBadImage;
+    }
+    if (stub) machine.set_debug_hooks(stub);
+    auto outcome = machine.run();
+    spdlog::info("{} after {} kernel entries", outcome.reason, machine.kernel_entries());
+    if (report_reason) fmt::print(stderr, "helios-sim: {}\n", outcome.reason);
+    if (!failure_path.empty()) {
+        if (outcome.exit_code == helios::sim::Machine::kExitInvariant)
+            fmt::print(stderr, "helios-sim: the failing run is saved in '{}'; replay it with: helios-sim replay {}\n",
+                       failure_path, failure_path);
+        else
+            std::remove(failure_path.c_str());
+    }
+    if (reason_out) *reason_out = outcome.reason;
+    return outcome.exit_code;
+}
+
+// --seed-range: one fresh machine per seed, each in a child process (a
+// machine owns process-wide state: its husks, the arch seam's instance), in
+// seed order. Prints "seed N: ..." per seed and a summary; 0 when every run
+// ended with status 0.
+int run_seed_range(const helios::sim::MachineConfig& base, const std::vector<uint8_t>& bytes, const std::string& image,
+                   const std::string& failure_dir, uint64_t first, uint64_t last) {
+    uint64_t passed = 0, failed = 0, broken = 0;
+    for (uint64_t seed = first;; ++seed) {
+        helios::sim::MachineConfig config = base;
+        config.cmdline = base.cmdline.empty() ? fmt::format("seed={}", seed) : fmt::format("{} seed={}", base.cmdline, seed);
+        std::string failure_path;
+        if (config.check_invariants)
+            failure_path = (std::filesystem::path(failure_dir) / fmt::format("invariant-failure-seed-{}.scn", seed)).string();
+        int pipefd[2];
+        if (::pipe(pipefd) != 0) {
+            fmt::print(stderr, "helios-sim: --seed-range: pipe: {}\n", std::strerror(errno));
+            return 70;
+        }
+        std::fflush(stdout);
+        std::fflush(stderr);
+        pid_t pid = ::fork();
+        if (pid < 0) {
+            fmt::print(stderr, "helios-sim: --seed-range: fork: {}\n", std::strerror(errno));
+            return 70;
+        }
+        if (pid == 0) {
+            ::close(pipefd[0]);
+            std::string reason;
+            int code = boot_and_run(config, bytes, image, nullptr, failure_path, false, &reason);
+            (void)!::write(pipefd[1], reason.data(), reason.size());
+            std::fflush(stdout);
+            std::fflush(stderr);
+            ::_exit(code);
+        }
+        ::close(pipefd[1]);
+        std::string reason;
+        char buf[4096];
+        for (ssize_t n; (n = ::read(pipefd[0], buf, sizeof buf)) != 0;) {
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) break;
+            reason.append(buf, static_cast<size_t>(n));
+        }
+        ::close(pipefd[0]);
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (reason.empty()) reason = WIFSIGNALED(status) ? fmt::format("killed by signal {}", WTERMSIG(status))
+                                                         : "no outcome reported";
+        if (code == 0) {
+            ++passed;
+        } else {
+            ++failed;
+            if (code == helios::sim::Machine::kExitInvariant) {
+                ++broken;
+                reason += fmt::format("; saved {}", failure_path);
+            }
+        }
+        fmt::print(stderr, "helios-sim: seed {}: status {}: {}\n", seed, code, reason);
+        if (seed == last) break;
+    }
+    fmt::print(stderr, "helios-sim: seeds {}..{}: {} ended with status 0, {} did not ({} broke a kernel invariant)\n",
+               first, last, passed, failed, broken);
+    return failed ? 1 : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -128,6 +252,24 @@ int main(int argc, char** argv) {
     run->add_option("--gdb-idle", gdb.idle_seconds,
                     "with --gdb: drop a client that sends no packet within SECONDS of connecting (0: never)")
         ->capture_default_str();
+    run->add_flag("--check-invariants", config.check_invariants,
+                  "check the kernel's invariants after every kernel entry (objects, capabilities, queues, "
+                  "scheduler, interrupts, page tables); a broken one ends the run with status 4 and saves a "
+                  "scenario that replays it (docs/fuzzing.md)");
+    run->add_option("--deep-check-every", config.deep_check_every,
+                    "with --check-invariants: also walk every page table and frame record every N checks")
+        ->check(CLI::Range(1u, 1000000000u))
+        ->capture_default_str();
+    std::string failure_dir = ".";
+    run->add_option("--failure-dir", failure_dir,
+                    "with --check-invariants: where a failing run's scenario is saved (invariant-failure.scn, "
+                    "or invariant-failure-seed-N.scn with --seed-range)")
+        ->capture_default_str();
+    std::string seed_range;
+    run->add_option("--seed-range", seed_range,
+                    "A..B: run the image once per seed A to B (inclusive), each a fresh machine whose kernel "
+                    "command line gets 'seed=N'; prints one line per seed; exit status 0 when every run "
+                    "ended with status 0 (shards a fuzzing campaign: docs/fuzzing.md)");
     std::vector<std::string> injects;
     run->add_option("--record", config.record_path, "record a scenario to FILE (docs/scenarios.md)");
     run->add_option("--inject", injects,
@@ -245,18 +387,40 @@ int main(int argc, char** argv) {
         }
         config.cmdline = scenario->cmdline;
         config.replay = &*scenario;
+        if (scenario->check_deep_every) {
+            // Recorded with --check-invariants: a recorded failure recurs at the same event.
+            config.check_invariants = true;
+            config.deep_check_every = *scenario->check_deep_every;
+        }
         if (!scenario->complete && !scenario->events.empty())
             fmt::print(stderr, "helios-sim: note: '{}' has no end line (its recorder was cut off); replaying the "
                                "{} events it holds\n", scenario_path, scenario->events.size());
     }
     config.image_path = image;
-    if (!config.record_path.empty()) {
-        // Name the image relative to the scenario when it lives beside it.
+    // Name the image relative to the scenario when it lives beside it.
+    if (!config.record_path.empty()) config.image_path = image_path_for_scenario(config.record_path, image);
+    uint64_t first_seed = 0, last_seed = 0;
+    bool seeded = run->parsed() && !seed_range.empty();
+    if (seeded) {
+        if (!parse_seed_range(seed_range, first_seed, last_seed)) {
+            fmt::print(stderr, "helios-sim: --seed-range: expected A..B with A <= B, decimal, at most 10^6 seeds "
+                               "(example: 0..99), got '{}'\n", seed_range);
+            return kExitUsage;
+        }
+        if (!config.record_path.empty() || !gdb.listen.empty()) {
+            fmt::print(stderr, "helios-sim: --seed-range runs many machines: it does not combine with --record or "
+                               "--gdb (run one seed with --cmdline seed=N for that)\n");
+            return kExitUsage;
+        }
+    }
+    std::string failure_path;  // --check-invariants without --record: where a failing run is kept
+    if (run->parsed() && config.check_invariants && config.record_path.empty()) {
         std::error_code ec;
-        auto dir = std::filesystem::absolute(config.record_path, ec).parent_path();
-        auto rel = std::filesystem::relative(std::filesystem::absolute(image, ec), dir, ec);
-        if (!ec && !rel.empty() && rel.native().rfind("..", 0) != 0) config.image_path = rel.string();
-        else config.image_path = std::filesystem::absolute(image, ec).string();
+        if (!std::filesystem::is_directory(failure_dir, ec)) {
+            fmt::print(stderr, "helios-sim: --failure-dir: '{}' is not a directory\n", failure_dir);
+            return kExitUsage;
+        }
+        if (!seeded) failure_path = (std::filesystem::path(failure_dir) / "invariant-failure.scn").string();
     }
     auto loaded = helios::sim::read_input_file(image, max_image, "image");
     if (!loaded) {
@@ -301,16 +465,10 @@ int main(int argc, char** argv) {
     // Tracer and tracees on one CPU: a cross-CPU wake-up costs more than the trap.
     if (!no_pin) (void)helios::sim::pin_to_cpu(0);
 
-    helios::sim::Machine machine(config);
-    auto booted = machine.boot(bytes);
-    if (!booted) {
-        fmt::print(stderr, "helios-sim: cannot boot '{}': {}\n", image, booted.message());
-        return kExitBadImage;
-    }
-    if (stub) machine.set_debug_hooks(stub.get());
-    auto outcome = machine.run();
-    spdlog::info("{} after {} kernel entries", outcome.reason, machine.kernel_entries());
-    if (outcome.exit_code != 0 || level <= spdlog::level::info || replay->parsed())
-        fmt::print(stderr, "helios-sim: {}\n", outcome.reason);
-    return outcome.exit_code;
+    if (seeded) return run_seed_range(config, bytes, image, failure_dir, first_seed, last_seed);
+    std::string reason;
+    int code = boot_and_run(config, bytes, image, stub.get(), failure_path, false, &reason);
+    if (code != kExitBadImage && (code != 0 || level <= spdlog::level::info || replay->parsed()))
+        fmt::print(stderr, "helios-sim: {}\n", reason);
+    return code;
 }

@@ -81,6 +81,10 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
     auto root = kernel_.init(0, ram);
     if (!root.ok()) return Status::failure(fmt::format("kernel init failed: {}", error_name(root.error())));
     root_ = *root;
+    if (config_.check_invariants)
+        invariants_ = std::make_unique<InvariantCheck>(kernel_, root_,
+                                                       kernel_.phys().total_frames() - kernel_.phys().free_frames(),
+                                                       config_.deep_check_every);
 
     schedule_ = config_.injections;
     if (config_.replay)
@@ -92,6 +96,7 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
         if (!recorder_) return Status::failure(err);
         recorder_->header(config_.image_path, image_hash(image), image.size(), config_.memory_bytes, config_.cmdline);
         recorder_->limits({config_.max_address_spaces, config_.max_tasks, config_.max_mappings}, host_profile());
+        if (config_.check_invariants) recorder_->check_invariants(config_.deep_check_every);
     }
 
     symbols_ = std::make_unique<Symbolizer>(image);
@@ -109,6 +114,7 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
         if (why.detail) msg += fmt::format(": {}", why.detail);
         return Status::failure(msg);
     }
+    if (invariants_) invariants_->booted(**init);
     return Status::success();
 }
 

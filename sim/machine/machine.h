@@ -8,6 +8,7 @@
 #include "sim/machine/debug_hooks.h"
 #include "sim/machine/guest_messages.h"
 #include "sim/machine/husk_table.h"
+#include "sim/machine/invariant_check.h"
 #include "sim/machine/io_bus.h"
 #include "sim/machine/symbolizer.h"
 #include "sim/machine/trace_writer.h"
@@ -51,6 +52,10 @@ struct MachineConfig {
     uint64_t max_tasks = 2048;           // live tasks (each may become a Linux thread)
     uint64_t max_mappings = 60000;       // pages mapped per vspace (host mappings, below vm.max_map_count)
     HuskTraps traps;                     // --host-profile: what to trap where the host can
+    // --check-invariants: check the kernel after every kernel entry (deep
+    // every N checks); a broken invariant ends the run with kExitInvariant.
+    bool check_invariants = false;
+    unsigned deep_check_every = 64;
 };
 
 // How a run ended.
@@ -76,6 +81,8 @@ public:
     static constexpr uint64_t kTickNs = 10'000'000;
     // COM1 and COM2 (machine.cpp wires them); an Injection's port indexes them.
     static constexpr size_t kSerialPorts = 2;
+    // Exit status of a run that broke a kernel invariant (--check-invariants).
+    static constexpr int kExitInvariant = 4;
 
     explicit Machine(MachineConfig config);
     ~Machine();
@@ -90,10 +97,17 @@ public:
     static Machine& current();
     void* phys_to_virt(uint64_t phys) { return memory_->base() + phys; }
     void map_page(VSpace& vs, uint64_t vaddr, uint64_t phys, unsigned flags) {
+        if (invariants_) invariants_->told().mapped(vs.id(), vaddr, phys, flags);
         husks_->map_page(vs, vaddr, phys, flags);
     }
-    void unmap_page(VSpace& vs, uint64_t vaddr) { husks_->unmap_page(vs, vaddr); }
-    void vspace_destroyed(VSpace& vs) { husks_->forget_vspace(vs); }
+    void unmap_page(VSpace& vs, uint64_t vaddr) {
+        if (invariants_) invariants_->told().unmapped(vs.id(), vaddr);
+        husks_->unmap_page(vs, vaddr);
+    }
+    void vspace_destroyed(VSpace& vs) {
+        if (invariants_) invariants_->told().vspace_gone(vs.id());
+        husks_->forget_vspace(vs);
+    }
     void task_destroyed(Task& task) { husks_->forget_task(task); }
     void task_exited(Task& task, uint64_t status);
     // What this run traps: the host's probe (host_traps()) less what
@@ -101,8 +115,14 @@ public:
     std::string host_profile() const;
     bool admit_object(unsigned type, uint64_t live) const;
     bool admit_mapping(VSpace& vs, uint64_t mapped) const;
-    void irq_mask(unsigned line) { bus_.mask(line); }
-    void irq_unmask(unsigned line) { bus_.unmask(line); }
+    void irq_mask(unsigned line) {
+        if (invariants_) invariants_->told().mask(line, true);
+        bus_.mask(line);
+    }
+    void irq_unmask(unsigned line) {
+        if (invariants_) invariants_->told().mask(line, false);
+        bus_.unmask(line);
+    }
     uint32_t port_in(uint16_t port, unsigned width) { return bus_.in(port, width); }
     void port_out(uint16_t port, unsigned width, uint32_t value) { bus_.out(port, width, value); }
     uint64_t now_ns() const { return clock_.now(); }
@@ -185,6 +205,10 @@ private:
     bool has_buffered_input() const;
     void wait_for_input(int timeout_ms);
 
+    // ---- --check-invariants (kernel_invariants.cpp) ----
+    // Checks the kernel now; the outcome ending the run when an invariant broke.
+    std::optional<RunOutcome> check_kernel_invariants();
+
     // ---- record and replay (record_replay.cpp) ----
     void apply_injection(const Injection& inj);
     std::string divergence_report(const std::string& expected, const std::string& actual);
@@ -218,6 +242,7 @@ private:
     std::unique_ptr<Symbolizer> symbols_;
     DebugHooks* debug_ = nullptr;
     Watchdog watchdog_;
+    std::unique_ptr<InvariantCheck> invariants_;  // --check-invariants
     // Record and replay.
     std::unique_ptr<ScenarioWriter> recorder_;
     std::vector<Injection> schedule_;  // injections still to apply, time order

@@ -40,7 +40,13 @@ RunOutcome Machine::run_loop() {
             if (elapsed > config_.timeout_seconds || watchdog_.timed_out())
                 return {124, fmt::format("timeout: stopped after {} s", config_.timeout_seconds)};
         }
-        if (boundary_due) kernel_entry_boundary();
+        if (boundary_due) {
+            kernel_entry_boundary();
+            // The guest's last kernel entry and this boundary's ticks and
+            // interrupts are done: the kernel is settled.
+            if (invariants_)
+                if (auto broken = check_kernel_invariants()) return *broken;
+        }
         boundary_due = true;
         Task* task = kernel_.current();
         if (!task) {

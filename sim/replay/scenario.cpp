@@ -135,6 +135,13 @@ std::optional<Scenario> load_scenario(const std::string& path, std::string& erro
                 !to_u64(*m, lim.mappings) || !lim.address_spaces || !lim.tasks || !lim.mappings)
                 return fail("limits: expected 'limits address-spaces=N tasks=N mappings=N' (each at least 1)");
             sc.limits = lim;
+        } else if (word == "check") {
+            uint64_t every = 0;
+            auto d = field(rest, "deep-every");
+            if (rest.substr(0, rest.find(' ')) != "invariants" || !d || !to_u64(*d, every) || every == 0 ||
+                every > 1000000000)
+                return fail("check: expected 'check invariants deep-every=N' (N from 1 to 10^9)");
+            sc.check_deep_every = static_cast<unsigned>(every);
         } else if (word == "inject") {
             std::string err;
             auto inj = parse_injection_line(rest, err);
@@ -157,7 +164,7 @@ std::optional<Scenario> load_scenario(const std::string& path, std::string& erro
             sc.exit_status = static_cast<int>(st);
             sc.complete = true;
         } else {
-            return fail(fmt::format("unknown line kind '{}' (description, image, config, inject, event, end)", word));
+            return fail(fmt::format("unknown line kind '{}' (description, image, config, limits, check, inject, event, end)", word));
         }
     }
     if (!saw_header) {
@@ -194,6 +201,11 @@ void ScenarioWriter::header(const std::string& image_path, uint64_t hash, uint64
 void ScenarioWriter::limits(const Scenario::Limits& l, const std::string& host_traps) {
     pending_ += fmt::format("limits address-spaces={} tasks={} mappings={}\n", l.address_spaces, l.tasks, l.mappings);
     pending_ += fmt::format("# host: {}\n", host_traps);
+    flush();
+}
+
+void ScenarioWriter::check_invariants(unsigned deep_every) {
+    pending_ += fmt::format("check invariants deep-every={}\n", deep_every);
     flush();
 }
 

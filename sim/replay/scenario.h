@@ -30,6 +30,10 @@ struct Scenario {
         uint64_t address_spaces = 0, tasks = 0, mappings = 0;
     };
     std::optional<Limits> limits;
+    // The run checked the kernel's invariants after every kernel entry, a
+    // deep check every N ("check invariants deep-every=N" line): a replay
+    // checks them too, so a recorded invariant failure recurs.
+    std::optional<unsigned> check_deep_every;
     std::string host;                    // the "# host:" comment: what the recording host could trap
     std::vector<std::string> guest_reads;  // "# guest-read ..." comments: host state the guest read (trapped)
     std::vector<Injection> injections;  // in file order (= time order)
@@ -59,6 +63,8 @@ public:
     // The machine's limits, and the start-up probe of what the recording
     // host traps (a comment: informative, never checked).
     void limits(const Scenario::Limits& limits, const std::string& host_traps);
+    // The run checks kernel invariants (a "check invariants" line).
+    void check_invariants(unsigned deep_every);
     // A "# TEXT" line (informative; "# guest-read ..." lines are kept by the parser).
     void comment(const std::string& text);
     void injection(const Injection& inj);

@@ -234,6 +234,11 @@ TEST_CASE("bad --inject specs and scenario files give clear errors", "[replay][i
     Run c = run_sim({"replay", dir.file("bad.scn")});
     CHECK(c.status == 65);
     CHECK(c.output.find("bad.scn:3: unknown line kind 'wibble'") != std::string::npos);
+    write_file(dir.file("badcheck.scn"),
+               "# helios-sim scenario v2\nimage path=x hash=fnv1a64:0 size=0\ncheck invariants deep-every=0\n");
+    Run e = run_sim({"replay", dir.file("badcheck.scn")});
+    CHECK(e.status == 65);
+    CHECK(e.output.find("badcheck.scn:3: check: expected 'check invariants deep-every=N'") != std::string::npos);
     write_file(dir.file("notscn.scn"), "hello\n");
     Run d = run_sim({"replay", dir.file("notscn.scn")});
     CHECK(d.status == 65);
