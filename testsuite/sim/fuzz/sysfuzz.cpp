@@ -36,6 +36,7 @@
 #include <helios/invoke.h>
 #include <helios/ipc.h>
 #include <helios/manifest.h>
+#include <helios/portio.h>
 #include <helios/procinfo.h>
 #include <helios/rt.h>
 #include <helios/syscall.h>
@@ -69,9 +70,16 @@ namespace {
 constexpr helios_caddr_t kUndef = HELIOS_CADDR_UNDEF;
 constexpr helios_caddr_t kSlotControl = 1;  // the worker's own endpoint: the conductor's "go"
 constexpr helios_caddr_t kSlotShared = 16;  // shared objects, kSharedCount of them
-constexpr unsigned kSharedCount = 6;        // endpoint x2, notification x2, memory, page
-constexpr helios_caddr_t kSlotReport = 24;  // badged SEND copy of the conductor's endpoint
-constexpr helios_caddr_t kSlotSelfTask = 25;
+// Shared: endpoint x2, notification x2, memory, page (made by the
+// conductor), then COM2's ports, its IRQ (line 3, signalling the second
+// notification) and the machine's device memory.
+constexpr unsigned kSharedMade = 6;
+constexpr unsigned kSharedCount = 9;
+constexpr unsigned kSharedIoPort = 6, kSharedIrq = 7, kSharedDevMem = 8;
+constexpr uint16_t kCom2 = 0x2F8;
+constexpr unsigned kCom2Irq = 3;
+constexpr helios_caddr_t kSlotReport = 28;  // badged SEND copy of the conductor's endpoint
+constexpr helios_caddr_t kSlotSelfTask = 29;
 constexpr unsigned kWorkerRadix = 8;
 constexpr uint64_t kLabelGo = 0x600;
 constexpr uint64_t kLabelDone = 0x601;
@@ -223,7 +231,7 @@ void nonblocking_call(Rng& r) {
     helios_caddr_t raw_cap = pick_cap(r, reckless);
     helios_caddr_t cap = never_endpoint(raw_cap);  // what is invoked
     WorkerState& w = g_worker;
-    switch (r.below(20)) {
+    switch (r.below(23)) {
         case 0: (void)helios::sys::identify(cap); break;
         case 1: (void)helios::sys::nbsend(raw_cap, random_tag(r, reckless)); break;  // any invocation of anything
         case 2: {
@@ -234,8 +242,9 @@ void nonblocking_call(Rng& r) {
         case 3: (void)helios::sys::signal(cap); break;
         case 4: (void)helios::sys::nbwait(cap); break;
         case 5: {  // make objects, from the playground, a shared Memory or anything
-            helios_caddr_t mem = r.below(3) == 0 ? never_endpoint(pick_cap(r, reckless))
-                                                 : (r.below(2) ? w.playground : kSlotShared + 4);
+            // (Fixed slots too: the fuzzing may have put an endpoint there.)
+            helios_caddr_t mem = never_endpoint(r.below(3) == 0 ? pick_cap(r, reckless)
+                                                                : (r.below(2) ? w.playground : kSlotShared + 4));
             uint64_t type = r.below(HELIOS_CTYPE_COUNT + 1);
             uint64_t size = type == HELIOS_CT_CSPACE ? 1 + r.below(8) : (r.chance(4) ? r.below(64) : r.below(4));
             helios_caddr_t out[4] = {kUndef, kUndef, kUndef, kUndef};
@@ -266,7 +275,8 @@ void nonblocking_call(Rng& r) {
             uint64_t va = kFuzzWindow + r.below(kFuzzWindowPages) * 4096;
             if (r.chance(8)) va = (r.below(1u << 15) << 30) & (HELIOS_USER_TOP - 1) & ~0xFFFull;
             uint64_t flags = r.below(8) & (HELIOS_MAP_WRITE | HELIOS_MAP_EXEC);
-            (void)helios::vm::map_page(w.playground, r.chance(6) ? pick_cap(r, reckless) : w.vspace, cap, va, flags);
+            (void)helios::vm::map_page(never_endpoint(w.playground), r.chance(6) ? pick_cap(r, reckless) : w.vspace,
+                                       cap, va, flags);
             break;
         }
         case 11: (void)helios::page_unmap(cap); break;
@@ -312,6 +322,45 @@ void nonblocking_call(Rng& r) {
             break;
         }
         case 18: (void)helios::sys::yield(); break;
+        case 19: {  // ports through the IOPort capability: COM2's, its neighbours, any width
+            uint64_t port = r.chance(8) ? r.below(0x10000) : kCom2 - 2 + r.below(12);
+            const uint64_t widths[] = {1, 2, 4, 1, 3, 8, 0};
+            uint64_t width = widths[r.below(7)];
+            helios_caddr_t io = r.chance(3) ? cap : never_endpoint(kSlotShared + kSharedIoPort);
+            if (r.chance(2)) (void)helios::inv::ioport_in(io, port, width);
+            else (void)helios::inv::ioport_out(io, port, width, r.next());
+            break;
+        }
+        case 20: {  // in/out instructions on COM2's ports (granted: no kernel entry on
+                    // hardware; the simulator checks them); now and then a port outside,
+                    // which faults and costs this worker its life
+            uint16_t port = static_cast<uint16_t>(r.chance(300) ? r.below(0x10000) : kCom2 + r.below(8));
+            // COM2's ports only while the IOPort capability is still there (the
+            // fuzzing moves and destroys it too).
+            SysResult id = helios::sys::identify(kSlotShared + kSharedIoPort);
+            if (port >= kCom2 && port < kCom2 + 8 && !(id.ok() && HELIOS_IDENTIFY_TYPE(id.value) == HELIOS_CT_IOPORT))
+                break;
+            switch (r.below(4)) {
+                case 0: (void)helios::port::inb(port); break;
+                case 1: helios::port::outb(port, static_cast<uint8_t>(r.next())); break;
+                case 2: (void)helios::port::inw(static_cast<uint16_t>(port & ~1u)); break;
+                default: helios::port::outb(port, static_cast<uint8_t>(r.below(16))); break;
+            }
+            break;
+        }
+        case 21: {  // the IRQ and the device memory
+            if (r.chance(2)) {
+                (void)helios::inv::irq_ack(r.chance(3) ? cap : never_endpoint(kSlotShared + kSharedIrq));
+            } else {
+                helios_caddr_t out[2] = {kUndef, kUndef};
+                uint64_t type = r.chance(3) ? r.below(HELIOS_CTYPE_COUNT + 1) : uint64_t{r.chance(2) ? HELIOS_CT_PAGE : HELIOS_CT_DEVMEM};
+                uint64_t count = 1 + r.below(2);
+                helios_caddr_t dm = r.chance(3) ? cap : never_endpoint(kSlotShared + kSharedDevMem);
+                if (helios::inv::devmem_allocate(dm, type, r.below(6), count, helios::Caps(out, count)).ok())
+                    for (uint64_t i = 0; i < count; ++i) remember(out[i]);
+            }
+            break;
+        }
         default: {
             (void)helios::memory_info(cap);
             (void)helios::inv::cspace_radix(cap);
@@ -507,10 +556,8 @@ helios_caddr_t g_shared[kSharedCount];
 // Builds worker i (again), gives it the shared objects and sends its "go".
 bool start_worker(mercury::Program& p, const Settings& cfg, uint64_t worker_seed) {
     if (!mercury::load_program(p)) return false;
-    const uint64_t rights[kSharedCount] = {HELIOS_RIGHTS_ALL, HELIOS_RIGHTS_ALL, HELIOS_RIGHTS_ALL,
-                                           HELIOS_RIGHTS_ALL, HELIOS_RIGHTS_ALL, HELIOS_RIGHTS_ALL};
     for (unsigned j = 0; j < kSharedCount; ++j)
-        if (!helios::cspace_copy_to(kCs, p.cspace, kSlotShared + j, g_shared[j], rights[j]).ok()) return false;
+        if (!helios::cspace_copy_to(kCs, p.cspace, kSlotShared + j, g_shared[j]).ok()) return false;
     // The report endpoint: SEND only (no GRANT: nothing can be pushed into
     // the conductor's cspace), badged with the worker's number.
     SysResult minted = helios::cspace_mint(kCs, kUndef, g_state.fault_endpoint, HELIOS_RIGHT_SEND, p.index + 1);
@@ -547,13 +594,22 @@ int conductor_main(const helios_bootinfo& bi) {
     SysResult shared_mem = helios::memory_allocate_one(HELIOS_INIT_CAP_MEMORY, HELIOS_CT_MEMORY, 256);
     if (!shared_mem.ok()) return 1;
     auto sm = static_cast<helios_caddr_t>(shared_mem.value);
-    const uint64_t types[kSharedCount] = {HELIOS_CT_ENDPOINT,     HELIOS_CT_ENDPOINT, HELIOS_CT_NOTIFICATION,
-                                          HELIOS_CT_NOTIFICATION, HELIOS_CT_MEMORY,   HELIOS_CT_PAGE};
-    for (unsigned j = 0; j < kSharedCount; ++j) {
+    const uint64_t types[kSharedMade] = {HELIOS_CT_ENDPOINT,     HELIOS_CT_ENDPOINT, HELIOS_CT_NOTIFICATION,
+                                         HELIOS_CT_NOTIFICATION, HELIOS_CT_MEMORY,   HELIOS_CT_PAGE};
+    for (unsigned j = 0; j < kSharedMade; ++j) {
         SysResult r = helios::memory_allocate_one(sm, types[j], types[j] == HELIOS_CT_MEMORY ? 128 : 0);
         if (!r.ok()) return 1;
         g_shared[j] = static_cast<helios_caddr_t>(r.value);
     }
+    SysResult io = helios::iocontrol_issue(HELIOS_INIT_CAP_IOCONTROL, kCom2, kCom2 + 7);
+    SysResult irq = helios::irqcontrol_issue(HELIOS_INIT_CAP_IRQCONTROL, g_shared[3], kCom2Irq);
+    if (!io.ok() || !irq.ok()) {
+        helios::print("[sysfuzz] cannot issue COM2's ports and IRQ\n");
+        return 1;
+    }
+    g_shared[kSharedIoPort] = static_cast<helios_caddr_t>(io.value);
+    g_shared[kSharedIrq] = static_cast<helios_caddr_t>(irq.value);
+    g_shared[kSharedDevMem] = HELIOS_INIT_CAP_DEVMEM;
 
     if (bi.module_count == 0 || bi.modules[0].vaddr == 0) return 1;
     lib::TarReader tar(reinterpret_cast<const uint8_t*>(bi.modules[0].vaddr), bi.modules[0].length);
