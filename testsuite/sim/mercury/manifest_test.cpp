@@ -1,6 +1,5 @@
 // Unit tests of the Mercury manifest parser (mercury/manifest/manifest_parser.cpp): good manifests and every error, with its
 // line.
-#define CATCH_CONFIG_MAIN
 #include "manifest_parser.h"
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,5 @@
 // Whole-system tests of Mercury in helios-sim: boot, the echo loop over the serial driver, supervision, manifests,
 // least privilege, helios-manifest.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 #include <string>
 

@@ -1,5 +1,4 @@
 // Record/replay tests: record runs of real guests, replay them, break them.
-#define CATCH_CONFIG_MAIN
 #include <catch2/catch.hpp>
 
 #include "sim/replay/injection.h"
