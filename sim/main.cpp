@@ -3,7 +3,9 @@
 #include "sim/machine/host_memory.h"
 #include "sim/machine/input_file.h"
 #include "sim/machine/machine.h"
+#include "sim/ptrace/companion_file.h"
 #include "sim/ptrace/cpu_pin.h"
+#include "sim/ptrace/husk_process.h"
 #include "sim/replay/injection.h"
 #include "sim/replay/scenario.h"
 
@@ -16,15 +18,26 @@
 #include <filesystem>
 #include <optional>
 
-#ifndef HELIOS_DEFAULT_IMAGE
-#define HELIOS_DEFAULT_IMAGE ""
-#endif
-
 namespace {
 
 // Exit codes besides init's own status.
 constexpr int kExitUsage = 64;     // bad command line
 constexpr int kExitBadImage = 65;  // the image cannot be booted
+constexpr int kExitMissingFile = 72;  // a file the simulator ships with (the husk, the default image) is missing
+
+// The image `run` boots without --image: beside helios-sim (a flat copy of
+// the programs), else where the build tree puts it (build/<preset>/image/,
+// helios-sim being build/<preset>/sim/helios-sim). Never a path compiled in,
+// so a moved or cached build tree keeps working.
+const helios::sim::CompanionFile kDefaultImage{"the default image", "HELIOS_DEFAULT_IMAGE",
+                                               {"default.tar", "../image/default.tar"}};
+
+// Where `run --help` and `replay --help` explain the environment.
+constexpr const char* kEnvironmentHelp =
+    "Environment (for packagers and moved trees; by default both are found relative to helios-sim itself):\n"
+    "  HELIOS_HUSK           the husk binary (default: helios-husk beside helios-sim, else ptrace/helios-husk)\n"
+    "  HELIOS_DEFAULT_IMAGE  the image run boots without --image (default: default.tar beside helios-sim,\n"
+    "                        else ../image/default.tar)";
 
 // --host-profile: "rdtsc=native,cpuid=native" forces instructions native
 // that this host could trap ("trapped", the default, traps where possible).
@@ -80,14 +93,15 @@ int main(int argc, char** argv) {
     CLI::App* run = app.add_subcommand("run", "boot an initramfs image and run it until init exits");
 
     helios::sim::MachineConfig config;
-    std::string image = HELIOS_DEFAULT_IMAGE;
+    std::string image;
     std::string mem = "128M";
     std::string log_level = "warn";
     std::string trace_limit = "1G";
     std::string image_limit = "1G";
     bool no_pin = false;
-    run->add_option("--image", image, "initramfs tar whose entry 'init' is the first program")
-        ->capture_default_str();
+    run->add_option("--image", image,
+                    "initramfs tar whose entry 'init' is the first program (default: $HELIOS_DEFAULT_IMAGE, else "
+                    "the default image found relative to helios-sim; see below)");
     run->add_option("--com1", config.com1, "COM1 far end: stdio, pty, unix:PATH, file:PATH or none")
         ->capture_default_str();
     run->add_option("--com2", config.com2, "COM2 far end: stdio, pty, unix:PATH, file:PATH or none")
@@ -134,6 +148,8 @@ int main(int argc, char** argv) {
                     "inject a fault, e.g. 'irq-drop line=4 @5ms', 'fail-alloc count=1 @0', "
                     "'uart com1 hex=0a @2ms', 'kill-task task=2 @1ms' (repeatable)");
 
+    run->footer(kEnvironmentHelp);
+
     CLI::App* replay = app.add_subcommand("replay", "re-run a recorded scenario and check its kernel event trace");
     std::string scenario_path;
     bool force = false;
@@ -157,6 +173,8 @@ int main(int argc, char** argv) {
     replay->add_option("--gdb-idle", gdb.idle_seconds,
                        "with --gdb: drop a client that sends no packet within SECONDS of connecting (0: never)")
         ->capture_default_str();
+
+    replay->footer(kEnvironmentHelp);
 
     try {
         app.parse(argc, argv);
@@ -201,9 +219,17 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "helios-sim: --image-limit: cannot parse '{}' (examples: 64M, 1G)\n", image_limit);
         return kExitUsage;
     }
-    if (image.empty()) {
-        fmt::print(stderr, "helios-sim: no --image given and no default image was built\n");
-        return kExitUsage;
+    if (!helios::sim::husk_binary()) {
+        fmt::print(stderr, "helios-sim: {}\n", helios::sim::husk_binary().message());
+        return kExitMissingFile;
+    }
+    if (run->parsed() && run->count("--image") == 0) {
+        auto found = helios::sim::locate_companion_file(kDefaultImage);
+        if (!found) {
+            fmt::print(stderr, "helios-sim: no --image given, and {}\n", found.message());
+            return kExitMissingFile;
+        }
+        image = std::move(*found);
     }
     for (const std::string& text : injects) {
         std::string error;
