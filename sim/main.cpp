@@ -32,8 +32,14 @@ constexpr int kExitMissingFile = 72;  // a file the simulator ships with (the hu
 const helios::sim::CompanionFile kDefaultImage{"the default image", "HELIOS_DEFAULT_IMAGE",
                                                {"default.tar", "../image/default.tar"}};
 
-// Where `run --help` and `replay --help` explain the environment.
+// Where `run --help` and `replay --help` explain the keys and the environment.
 constexpr const char* kEnvironmentHelp =
+    "Keys on a stdio UART (a terminal, in raw mode while the simulator runs, or a pipe), as in QEMU:\n"
+    "  Ctrl-A x              quit (exit status 0; in a recording the quit ends the run, it is no guest input)\n"
+    "  Ctrl-A Ctrl-A         send one Ctrl-A to the guest\n"
+    "  Ctrl-A h              list these keys\n"
+    "  Ctrl-C                goes to the guest as the byte 0x03 (use Ctrl-A x to quit)\n"
+    "\n"
     "Environment (for packagers and moved trees; by default both are found relative to helios-sim itself):\n"
     "  HELIOS_HUSK           the husk binary (default: helios-husk beside helios-sim, else ptrace/helios-husk)\n"
     "  HELIOS_DEFAULT_IMAGE  the image run boots without --image (default: default.tar beside helios-sim,\n"
@@ -102,7 +108,8 @@ int main(int argc, char** argv) {
     run->add_option("--image", image,
                     "initramfs tar whose entry 'init' is the first program (default: $HELIOS_DEFAULT_IMAGE, else "
                     "the default image found relative to helios-sim; see below)");
-    run->add_option("--com1", config.com1, "COM1 far end: stdio, pty, unix:PATH, file:PATH or none")
+    run->add_option("--com1", config.com1,
+                    "COM1 far end: stdio (Ctrl-A x quits, see below), pty, unix:PATH, file:PATH or none")
         ->capture_default_str();
     run->add_option("--com2", config.com2, "COM2 far end: stdio, pty, unix:PATH, file:PATH or none")
         ->capture_default_str();
@@ -336,7 +343,9 @@ int main(int argc, char** argv) {
     if (stub) machine.set_debug_hooks(stub.get());
     auto outcome = machine.run();
     spdlog::info("{} after {} kernel entries", outcome.reason, machine.kernel_entries());
-    if (outcome.exit_code != 0 || level <= spdlog::level::info || replay->parsed())
+    // Said even with status 0 when a person ended the run (Ctrl-A x): the
+    // terminal shows why the simulator is gone.
+    if (outcome.exit_code != 0 || level <= spdlog::level::info || replay->parsed() || outcome.by_request)
         fmt::print(stderr, "helios-sim: {}\n", outcome.reason);
     return outcome.exit_code;
 }

@@ -57,6 +57,7 @@ struct MachineConfig {
 struct RunOutcome {
     int exit_code = 0;       // init's exit status, or a simulator error code
     std::string reason;      // human-readable
+    bool by_request = false; // ended by request_exit() (a person: Ctrl-A x, gdb's kill), not by the guest
 };
 
 // The simulator proper. Exactly one guest thread runs at a time; all others
@@ -139,8 +140,12 @@ public:
     // never without --timeout). Waits outside the run loop, such as the
     // debugger stub's wait for gdb, poll it so the timeout stays a hard bound.
     bool timed_out() const { return watchdog_.timed_out(); }
-    // End the run at the next iteration of the loop (the debugger's `kill`).
-    void request_exit(int exit_code, std::string reason) { exit_request_ = RunOutcome{exit_code, std::move(reason)}; }
+    // End the run at the next iteration of the loop, before any guest runs
+    // again (the debugger's `kill`, Ctrl-A x). A person's decision, not the
+    // guest's: a recording notes after which boundary it came (a `quit`
+    // line), so that its replay stops at the same place. The first request
+    // wins.
+    void request_exit(int exit_code, std::string reason);
 
 private:
     // One serial port: the UART the guest drives and the far end it talks to.
@@ -184,6 +189,13 @@ private:
     bool has_live_input() const;
     bool has_buffered_input() const;
     void wait_for_input(int timeout_ms);
+    // The watchdog interrupted a guest because a far end's attention_fd()
+    // had input: service the far ends (no kernel entry) and note a quit.
+    void take_attention();
+    // Tells the watchdog which fds to watch while the next guest runs.
+    void arm_attention();
+    // A far end asked to quit (Ctrl-A x): end the run (request_exit).
+    void note_quit_request();
 
     // ---- record and replay (record_replay.cpp) ----
     void apply_injection(const Injection& inj);
@@ -230,7 +242,8 @@ private:
     uint64_t entries_ = 0;
     uint64_t next_tick_ = kTickNs;
     std::optional<int> init_exit_;
-    std::optional<RunOutcome> exit_request_;  // request_exit()
+    std::optional<RunOutcome> exit_request_;  // request_exit(), a quit
+    std::optional<unsigned> quit_port_;       // the serial line whose far end asked to quit
     bool low_page_warned_ = false;
     uint64_t tsc_reads_since_boundary_ = 0;
     // The first time the guest read the TSC (trapped): for replay reports
