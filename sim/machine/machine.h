@@ -192,7 +192,8 @@ private:
     // The watchdog interrupted a guest because a far end's attention_fd()
     // had input: service the far ends (no kernel entry) and note a quit.
     void take_attention();
-    // Tells the watchdog which fds to watch while the next guest runs.
+    // Tells the watchdog which fds to watch while the next guest runs (the
+    // far ends', then the debugger's).
     void arm_attention();
     // A far end asked to quit (Ctrl-A x): end the run (request_exit).
     void note_quit_request();

@@ -9,7 +9,7 @@
 namespace helios::sim {
 
 RunOutcome Machine::run() {
-    bool attention = false;
+    bool attention = debug_ && debug_->attention_fd() >= 0;
     for (const SerialLine& line : serial_) attention |= line.far_end->attention_fd() >= 0;
     watchdog_.start(std::chrono::steady_clock::now(), attention);
     RunOutcome outcome = run_loop();
@@ -94,12 +94,19 @@ RunOutcome Machine::run_loop() {
         if (ev->kind == StopKind::Preempted && !config_.free_running) {
             // Deterministic mode preempts nobody: the watchdog interrupted a
             // guest running without kernel entries because a person may want
-            // the simulator (Ctrl-A x typed on a stdio UART). Look at the
-            // keys with no kernel entry (no time, no boundary, no event) and
+            // the simulator (Ctrl-A x typed on a stdio UART, gdb's Ctrl-C).
+            // Look with no kernel entry (no time, no boundary, no event) and
             // resume the guest where it was; a quit ends the run here, after
             // the last boundary, which is where a replay stops too.
-            load_regs(*task, t.regs);
             take_attention();
+            if (debug_ && !exit_request_ && debug_->on_attention(*this, *task, t.regs) && recorder_) {
+                // Where gdb held the system, for people reading the
+                // recording; the stop itself changes no event, so the
+                // replay matches without it.
+                recorder_->comment(fmt::format("gdb stopped task {} at {:#x} after boundary {} (no kernel entry)",
+                                               task->id(), t.regs.rip, boundary_));
+            }
+            load_regs(*task, t.regs);
             boundary_due = false;
             continue;
         }

@@ -54,6 +54,7 @@ void Machine::take_attention() {
 void Machine::arm_attention() {
     for (unsigned index = 0; index < kSerialPorts; ++index)
         watchdog_.set_attention_fd(index, serial_[index].far_end->attention_fd());
+    watchdog_.set_attention_fd(kSerialPorts, debug_ ? debug_->attention_fd() : -1);
 }
 
 void Machine::note_quit_request() {

@@ -43,7 +43,7 @@ public:
 
     // While a guest runs, input on `fd` (-1: none) interrupts it after a
     // slice. The main thread sets every slot before each run.
-    static constexpr unsigned kAttentionSlots = 2;
+    static constexpr unsigned kAttentionSlots = 3;  // COM1, COM2, the debugger
     void set_attention_fd(unsigned slot, int fd) {
         if (slot < kAttentionSlots) attention_fds_[slot] = fd;
     }
@@ -61,7 +61,7 @@ private:
     std::atomic<pid_t> running_pid_{0}, running_tid_{0};
     std::atomic<int64_t> running_since_{0};
     std::atomic<bool> timed_out_{false};
-    std::atomic<int> attention_fds_[kAttentionSlots] = {-1, -1};
+    std::atomic<int> attention_fds_[kAttentionSlots] = {-1, -1, -1};
     std::mutex mutex_;
     std::condition_variable cv_;
     bool stop_ = false;
