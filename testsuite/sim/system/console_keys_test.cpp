@@ -1,4 +1,10 @@
 // The stdio UART's keys (docs/debugging.md, "Quit and escape"): Ctrl-A x quits, Ctrl-A Ctrl-A and Ctrl-C reach the guest, a quit replays exactly.
+#include <poll.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -97,4 +103,51 @@ TEST_CASE("keys: a quit ends a recording, and the replay stops at the same place
     require_exit(r, 0);
     CHECK(contains(r.err, "replay matched all"));
     CHECK(contains(r.err, "the recording was quit here"));
+}
+
+TEST_CASE("keys: on a terminal Ctrl-C reaches the guest, and the terminal is raw only while the run lasts",
+          "[system][keys][tty]") {
+    int master = -1;
+    const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        execl(sim_path().c_str(), "helios-sim", "run", "--image", SYS_IMG_HELLO, "--com1", "stdio", "--cmdline",
+              "echo", static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    // The simulator's terminal is a fresh pty, cooked as a shell leaves one.
+    std::string out;
+    auto pump_until = [&](const std::string& text, double timeout_s) {
+        const double deadline = now_seconds() + timeout_s;
+        while (!contains(out, text) && now_seconds() < deadline) {
+            pollfd p{master, POLLIN, 0};
+            if (poll(&p, 1, 50) <= 0) continue;
+            char buf[256];
+            ssize_t n = read(master, buf, sizeof buf);
+            if (n <= 0) break;
+            out.append(buf, static_cast<size_t>(n));
+        }
+        return contains(out, text);
+    };
+    const bool started = pump_until("sys_hello: via COM1", 10);
+    termios running{};
+    const bool got_running = tcgetattr(master, &running) == 0;
+    // Ctrl-C is a key for the guest, not a signal: sys_hello echoes it.
+    const char ctrl_c = 0x03;
+    (void)!write(master, &ctrl_c, 1);
+    const bool echoed = pump_until("sys_hello: got \x03", 10);
+    int status = 0;
+    waitpid(pid, &status, 0);  // the guest exits after its echo
+    termios after{};
+    const bool got_after = tcgetattr(master, &after) == 0;
+    close(master);
+    INFO(out);
+    REQUIRE(started);
+    REQUIRE(got_running);
+    CHECK((running.c_lflag & (ISIG | ICANON | ECHO)) == 0);
+    CHECK(echoed);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    REQUIRE(got_after);
+    CHECK((after.c_lflag & (ISIG | ICANON | ECHO)) == (ISIG | ICANON | ECHO));
 }
