@@ -18,7 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-timeout -s KILL 30 "$sim" run --image "$image" --com1 none --record "$tmp/spin.scn" \
+timeout -s KILL 60 "$sim" run --image "$image" --com1 none --record "$tmp/spin.scn" \
   --gdb 127.0.0.1:0 --gdb-wait >"$tmp/sim.out" 2>&1 </dev/null &
 sim_pid=$!
 port=
@@ -39,12 +39,14 @@ pkt() {
   done
   printf '$%s#%02x' "$p" "$sum"
 }
-# Reads one reply packet into REPLY_PKT (acks before it are dropped).
+# Reads one reply packet into REPLY_PKT (acks before it are dropped). The 20 s
+# bound only ends a failing run: a loaded machine (ASan, parallel builds)
+# may take seconds to boot before the stub answers.
 recv() {
   local data cs
   REPLY_PKT='<timeout>'
-  IFS= read -r -t 5 -d '#' data <&3 || return 1
-  IFS= read -r -t 5 -n 2 cs <&3 || return 1
+  IFS= read -r -t 20 -d '#' data <&3 || return 1
+  IFS= read -r -t 20 -n 2 cs <&3 || return 1
   REPLY_PKT=${data##*$}
 }
 ask() {
