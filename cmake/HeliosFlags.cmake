@@ -48,8 +48,17 @@ endfunction()
 # User programs: static, freestanding, non-PIE ELF64 executables linked at a
 # fixed low base. No libc: the only way out is a Helios syscall. Never built
 # with sanitizers: they run inside the OS, not on the host.
+# HELIOS_USER_DEBUG (the hosted-debug preset) trades their speed for gdb:
+# -Og keeps locals and arguments in places gdb can read ("<optimized out>"
+# otherwise) and steps line by line; the host side keeps its own build type.
+option(HELIOS_USER_DEBUG "Build user programs (init, drivers, tests) with -Og -g instead of -O2 -g, for gdb" OFF)
+if(HELIOS_USER_DEBUG)
+  set(HELIOS_USER_OPT_FLAGS -Og -g)
+else()
+  set(HELIOS_USER_OPT_FLAGS -O2 -g)
+endif()
 set(HELIOS_USER_COMPILE_FLAGS ${HELIOS_WARNINGS} ${HELIOS_KERNEL_LANG_FLAGS}
-    -fno-pie -fno-pic -mno-red-zone -fno-builtin -O2 -g -fno-omit-frame-pointer
+    -fno-pie -fno-pic -mno-red-zone -fno-builtin ${HELIOS_USER_OPT_FLAGS} -fno-omit-frame-pointer
     -mgeneral-regs-only -fno-tree-loop-distribute-patterns)
 set(HELIOS_USER_LINK_FLAGS -nostdlib -static -no-pie -Wl,--build-id=none
     -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack

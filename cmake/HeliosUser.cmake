@@ -86,6 +86,8 @@ function(helios_image name)
     endif()
     list(APPEND copy_commands COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:${target}> ${stage}/${path})
     list(APPEND paths ${path})
+    # The target (built first) and its file (a changed program repacks the
+    # image): testsuite/build checks the build graph keeps both.
     list(APPEND deps ${target} $<TARGET_FILE:${target}>)
   endforeach()
   add_custom_command(
@@ -99,5 +101,12 @@ function(helios_image name)
     COMMENT "Packing Helios image ${name}.tar"
     VERBATIM)
   add_custom_target(image_${name} ALL DEPENDS ${archive})
-  set_target_properties(image_${name} PROPERTIES HELIOS_IMAGE_FILE ${archive})
+  set(members)
+  foreach(entry IN LISTS ARG_ENTRIES)
+    string(REGEX REPLACE "^[^=]+=" "" target "${entry}")
+    list(APPEND members ${target})
+  endforeach()
+  set_target_properties(image_${name} PROPERTIES HELIOS_IMAGE_FILE ${archive}
+    HELIOS_IMAGE_MEMBERS "${members}")
+  set_property(GLOBAL APPEND PROPERTY HELIOS_IMAGES ${name})
 endfunction()

@@ -8,7 +8,10 @@
 #
 #   NAME            the program: a driver (serial), or any program of the image
 #   --image TAR     the image to boot (default: BUILD/image/default.tar)
-#   --build DIR     the build tree (default: build/hosted, configured with the hosted preset)
+#   --build DIR     the build tree (default: build/hosted), configured when new with the preset
+#                   of its name (build/hosted-debug: hosted-debug, user programs -Og, locals
+#                   shown), else with hosted
+#   --debug         the same as --build build/hosted-debug
 #   --break SYMBOL  where to stop (default: handle_irq for serial, main otherwise)
 #   --com1 SPEC     COM1's far end (default: pty, printed so you can type into it)
 #   --sim-arg ARG   one more helios-sim argument (repeatable), e.g. "--inject=uart com1 hex=68 @50ms"
@@ -25,11 +28,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --image) image=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
+    --debug) build=build/hosted-debug; shift ;;
     --break) brk=$2; shift 2 ;;
     --com1) com1=$2; shift 2 ;;
     --sim-arg) sim_args+=("$2"); shift 2 ;;
     --no-build) do_build=0; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     --) shift; break ;;
     -*) echo "debug-driver: unknown option $1 (try --help)" >&2; exit 64 ;;
     *) [ -z "$name" ] || { echo "debug-driver: one program at a time ($name, $1)" >&2; exit 64; }
@@ -43,7 +47,9 @@ gdb_args=("$@")
 if [ "$do_build" = 1 ]; then
   bash scripts/setup.sh
   if [ ! -f "$build/CMakeCache.txt" ]; then
-    cmake --preset hosted -B "$build" >/dev/null
+    preset=hosted
+    case "$(basename "$build")" in hosted-debug|hosted-asan) preset=$(basename "$build") ;; esac
+    cmake --preset "$preset" -B "$build" >/dev/null
   fi
   targets=(helios-sim)
   case "$image" in "$build"/image/*.tar) targets+=("image_$(basename "$image" .tar)") ;; esac

@@ -27,9 +27,14 @@
 #
 # Every machine gets the devices helios-sim has by default, and no others
 # (-nodefaults: no VGA, NIC, floppy or parallel port): 128 MiB of RAM, COM1
-# (16550 at 0x3F8, IRQ 4) on this terminal (Ctrl-A X quits QEMU), COM2 (16550 at
-# 0x2F8, IRQ 3) connected to nothing, the PIC and the PIT; plus QEMU's
-# isa-debug-exit at 0xF4, the way init's exit status leaves QEMU.
+# (16550 at 0x3F8, IRQ 4) on this terminal, COM2 (16550 at 0x2F8, IRQ 3)
+# connected to nothing, the PIC and the PIT; plus QEMU's isa-debug-exit at
+# 0xF4, the way init's exit status leaves QEMU.
+#
+# Keys on COM1, the same as helios-sim's stdio UART (README.md): Ctrl-A x
+# quits (exit status 0), Ctrl-A Ctrl-A sends one Ctrl-A, Ctrl-A h lists the
+# keys, Ctrl-C goes to the guest as 0x03; on a pipe too. (QEMU adds Ctrl-A c,
+# its monitor.) With --test, stdin is /dev/null and COM1 a plain stream.
 #
 # Builds the x86_64 preset's kernel (build/x86_64, or $HELIOS_X86_BUILD) and,
 # when the image is missing, the hosted preset's image target (build/hosted,
@@ -143,11 +148,15 @@ fi
 # ---- QEMU -------------------------------------------------------------------
 # The devices of helios-sim's default machine (see the top of this file).
 # COM2 is named explicitly: microvm makes only one UART from -serial.
-# COM1 on a terminal is multiplexed with QEMU's monitor, so Ctrl-A X quits
-# (Ctrl-A C: the monitor); on a pipe or file it is the plain byte stream.
-com1=stdio
-[ "$test" = 0 ] && [ -t 0 ] && com1=mon:stdio
-qemu=(qemu-system-x86_64 -nodefaults -m 128M -display none -no-reboot -serial "$com1"
+# COM1 is multiplexed with QEMU's monitor, so Ctrl-A x quits (Ctrl-A c: the
+# monitor), on a terminal or a pipe, as helios-sim's stdio; signal=off gives
+# Ctrl-C to the guest. A --test run has no keys: COM1 is the plain stream.
+if [ "$test" = 0 ]; then
+  com1=(-chardev stdio,id=com1,mux=on,signal=off -serial chardev:com1 -mon chardev=com1)
+else
+  com1=(-serial stdio)
+fi
+qemu=(qemu-system-x86_64 -nodefaults -m 128M -display none -no-reboot "${com1[@]}"
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 [ "$com2" = 1 ] && qemu+=(-chardev null,id=com2 -device isa-serial,chardev=com2,iobase=0x2f8,irq=3)
 if [ "$kvm" = 1 ]; then

@@ -3,7 +3,9 @@
 #include "sim/machine/host_memory.h"
 #include "sim/machine/input_file.h"
 #include "sim/machine/machine.h"
+#include "sim/ptrace/companion_file.h"
 #include "sim/ptrace/cpu_pin.h"
+#include "sim/ptrace/husk_process.h"
 #include "sim/replay/injection.h"
 #include "sim/replay/scenario.h"
 
@@ -20,15 +22,32 @@
 #include <filesystem>
 #include <optional>
 
-#ifndef HELIOS_DEFAULT_IMAGE
-#define HELIOS_DEFAULT_IMAGE ""
-#endif
-
 namespace {
 
 // Exit codes besides init's own status.
 constexpr int kExitUsage = 64;     // bad command line
 constexpr int kExitBadImage = 65;  // the image cannot be booted
+constexpr int kExitMissingFile = 72;  // a file the simulator ships with (the husk, the default image) is missing
+
+// The image `run` boots without --image: beside helios-sim (a flat copy of
+// the programs), else where the build tree puts it (build/<preset>/image/,
+// helios-sim being build/<preset>/sim/helios-sim). Never a path compiled in,
+// so a moved or cached build tree keeps working.
+const helios::sim::CompanionFile kDefaultImage{"the default image", "HELIOS_DEFAULT_IMAGE",
+                                               {"default.tar", "../image/default.tar"}};
+
+// Where `run --help` and `replay --help` explain the keys and the environment.
+constexpr const char* kEnvironmentHelp =
+    "Keys on a stdio UART (a terminal, in raw mode while the simulator runs, or a pipe), as in QEMU:\n"
+    "  Ctrl-A x              quit (exit status 0; in a recording the quit ends the run, it is no guest input)\n"
+    "  Ctrl-A Ctrl-A         send one Ctrl-A to the guest\n"
+    "  Ctrl-A h              list these keys\n"
+    "  Ctrl-C                goes to the guest as the byte 0x03 (use Ctrl-A x to quit)\n"
+    "\n"
+    "Environment (for packagers and moved trees; by default both are found relative to helios-sim itself):\n"
+    "  HELIOS_HUSK           the husk binary (default: helios-husk beside helios-sim, else ptrace/helios-husk)\n"
+    "  HELIOS_DEFAULT_IMAGE  the image run boots without --image (default: default.tar beside helios-sim,\n"
+    "                        else ../image/default.tar)";
 
 // --host-profile: "rdtsc=native,cpuid=native" forces instructions native
 // that this host could trap ("trapped", the default, traps where possible).
@@ -104,7 +123,7 @@ std::string image_path_for_scenario(const std::string& scenario_path, const std:
 // broke (so it replays the failure) and removed otherwise.
 int boot_and_run(helios::sim::MachineConfig config, const std::vector<uint8_t>& bytes, const std::string& image,
                  helios::sim::GdbStub* stub, const std::string& failure_path, bool report_reason,
-                 std::string* reason_out = nullptr) {
+                 std::string* reason_out = nullptr, bool* by_request_out = nullptr) {
     if (!failure_path.empty()) {
         config.record_path = failure_path;
         config.image_path = image_path_for_scenario(failure_path, image);
@@ -128,6 +147,7 @@ int boot_and_run(helios::sim::MachineConfig config, const std::vector<uint8_t>& 
             std::remove(failure_path.c_str());
     }
     if (reason_out) *reason_out = outcome.reason;
+    if (by_request_out) *by_request_out = outcome.by_request;
     return outcome.exit_code;
 }
 
@@ -204,15 +224,17 @@ int main(int argc, char** argv) {
     CLI::App* run = app.add_subcommand("run", "boot an initramfs image and run it until init exits");
 
     helios::sim::MachineConfig config;
-    std::string image = HELIOS_DEFAULT_IMAGE;
+    std::string image;
     std::string mem = "128M";
     std::string log_level = "warn";
     std::string trace_limit = "1G";
     std::string image_limit = "1G";
     bool no_pin = false;
-    run->add_option("--image", image, "initramfs tar whose entry 'init' is the first program")
-        ->capture_default_str();
-    run->add_option("--com1", config.com1, "COM1 far end: stdio, pty, unix:PATH, file:PATH or none")
+    run->add_option("--image", image,
+                    "initramfs tar whose entry 'init' is the first program (default: $HELIOS_DEFAULT_IMAGE, else "
+                    "the default image found relative to helios-sim; see below)");
+    run->add_option("--com1", config.com1,
+                    "COM1 far end: stdio (Ctrl-A x quits, see below), pty, unix:PATH, file:PATH or none")
         ->capture_default_str();
     run->add_option("--com2", config.com2, "COM2 far end: stdio, pty, unix:PATH, file:PATH or none")
         ->capture_default_str();
@@ -276,6 +298,8 @@ int main(int argc, char** argv) {
                     "inject a fault, e.g. 'irq-drop line=4 @5ms', 'fail-alloc count=1 @0', "
                     "'uart com1 hex=0a @2ms', 'kill-task task=2 @1ms' (repeatable)");
 
+    run->footer(kEnvironmentHelp);
+
     CLI::App* replay = app.add_subcommand("replay", "re-run a recorded scenario and check its kernel event trace");
     std::string scenario_path;
     bool force = false;
@@ -299,6 +323,8 @@ int main(int argc, char** argv) {
     replay->add_option("--gdb-idle", gdb.idle_seconds,
                        "with --gdb: drop a client that sends no packet within SECONDS of connecting (0: never)")
         ->capture_default_str();
+
+    replay->footer(kEnvironmentHelp);
 
     try {
         app.parse(argc, argv);
@@ -343,9 +369,17 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "helios-sim: --image-limit: cannot parse '{}' (examples: 64M, 1G)\n", image_limit);
         return kExitUsage;
     }
-    if (image.empty()) {
-        fmt::print(stderr, "helios-sim: no --image given and no default image was built\n");
-        return kExitUsage;
+    if (!helios::sim::husk_binary()) {
+        fmt::print(stderr, "helios-sim: {}\n", helios::sim::husk_binary().message());
+        return kExitMissingFile;
+    }
+    if (run->parsed() && run->count("--image") == 0) {
+        auto found = helios::sim::locate_companion_file(kDefaultImage);
+        if (!found) {
+            fmt::print(stderr, "helios-sim: no --image given, and {}\n", found.message());
+            return kExitMissingFile;
+        }
+        image = std::move(*found);
     }
     for (const std::string& text : injects) {
         std::string error;
@@ -467,8 +501,11 @@ int main(int argc, char** argv) {
 
     if (seeded) return run_seed_range(config, bytes, image, failure_dir, first_seed, last_seed);
     std::string reason;
-    int code = boot_and_run(config, bytes, image, stub.get(), failure_path, false, &reason);
-    if (code != kExitBadImage && (code != 0 || level <= spdlog::level::info || replay->parsed()))
+    bool by_request = false;
+    int code = boot_and_run(config, bytes, image, stub.get(), failure_path, false, &reason, &by_request);
+    // Said even with status 0 when a person ended the run (Ctrl-A x): the
+    // terminal shows why the simulator is gone.
+    if (code != kExitBadImage && (code != 0 || level <= spdlog::level::info || replay->parsed() || by_request))
         fmt::print(stderr, "helios-sim: {}\n", reason);
     return code;
 }

@@ -51,8 +51,20 @@ public:
     virtual bool has_pending_output() const { return false; }
 
     // Housekeeping that needs no guest action: accept a waiting client,
-    // flush queued output. Cheap; safe to call at any time.
+    // flush queued output, take typed keys into the backend's own buffer
+    // (stdio's escape keys). Cheap; safe to call at any time, also when the
+    // guest cannot take input.
     virtual void service() {}
+
+    // The person at this far end asked to end the simulation (stdio's
+    // Ctrl-A x). Once true it stays true.
+    virtual bool quit_requested() const { return false; }
+
+    // An fd whose input must be looked at even while a guest runs without
+    // entering the kernel (stdio, where Ctrl-A x may wait): when it becomes
+    // readable the simulator interrupts the guest, calls service() and
+    // resumes it, with no kernel entry. -1: none.
+    virtual int attention_fd() const { return -1; }
 };
 
 // A parsed backend spec: "stdio", "pty", "unix:PATH", "file:PATH", "none".

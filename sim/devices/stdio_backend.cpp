@@ -84,12 +84,13 @@ StdioBackend::StdioBackend(int in_fd, int out_fd) : in_fd_(in_fd), out_fd_(out_f
         return;
     }
     termios raw = saved;
-    // As QEMU's stdio: no input translation or flow control, no echo or
-    // line editing; keep ISIG and OPOST.
+    // As QEMU's multiplexed stdio: no input translation or flow control,
+    // no echo or line editing, and no signal keys (Ctrl-C is the guest's;
+    // Ctrl-A x quits); keep OPOST so the guest's "\n" starts a new line.
     raw.c_iflag &= ~static_cast<tcflag_t>(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
                                           ICRNL | IXON);
     raw.c_oflag |= OPOST;
-    raw.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL | ICANON | IEXTEN);
+    raw.c_lflag &= ~static_cast<tcflag_t>(ECHO | ECHONL | ICANON | IEXTEN | ISIG);
     raw.c_cflag &= ~static_cast<tcflag_t>(CSIZE | PARENB);
     raw.c_cflag |= CS8;
     raw.c_cc[VMIN] = 1;
@@ -116,36 +117,76 @@ void StdioBackend::write(const uint8_t* data, size_t len)
     out_.write(data, len);
 }
 
+void StdioBackend::service()
+{
+    out_.service();
+    take_input();
+}
+
 size_t StdioBackend::read(uint8_t* buf, size_t max)
 {
-    if (eof_ || max == 0) {
-        return 0;
+    take_input();
+    size_t n = 0;
+    while (n < max && !pending_.empty()) {
+        buf[n++] = pending_.front();
+        pending_.pop_front();
     }
-    pollfd pfd{in_fd_, POLLIN, 0};
-    int ready;
-    do {
-        ready = ::poll(&pfd, 1, 0);
-    } while (ready < 0 && errno == EINTR);
-    if (ready <= 0) {
-        return 0;
+    return n;
+}
+
+void StdioBackend::take_input()
+{
+    // Read no more than the buffer has room for: the rest waits in the host
+    // (a pipe's writer blocks), so input is never lost, only delayed.
+    while (!eof_ && !quit_ && pending_.size() < kMaxPendingInput) {
+        pollfd pfd{in_fd_, POLLIN, 0};
+        int ready;
+        do {
+            ready = ::poll(&pfd, 1, 0);
+        } while (ready < 0 && errno == EINTR);
+        if (ready <= 0) {
+            return;
+        }
+        if (pfd.revents & POLLNVAL) {
+            eof_ = true;
+            return;
+        }
+        // POLLHUP without POLLIN still means "read() will not block": it
+        // returns what is left, then 0 at end of input.
+        uint8_t chunk[256];
+        const size_t room = kMaxPendingInput - pending_.size();
+        const ssize_t n = ::read(in_fd_, chunk, room < sizeof chunk ? room : sizeof chunk);
+        if (n == 0) {
+            eof_ = true;
+            return;
+        }
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                eof_ = true;
+                device_log().warn("stdio: input closed: {}", errno_text(errno));
+            }
+            return;
+        }
+        for (ssize_t i = 0; i < n; ++i) {
+            const ConsoleEscape::Outcome got = escape_.feed(chunk[i]);
+            switch (got.action) {
+                case ConsoleEscape::Action::Forward:
+                    pending_.push_back(got.byte);
+                    break;
+                case ConsoleEscape::Action::Drop:
+                    break;
+                case ConsoleEscape::Action::Help:
+                    // stderr: the simulator's own words, kept out of the
+                    // guest's output (stdout may be a file).
+                    fmt::print(stderr, "\n{}\n", ConsoleEscape::help_text());
+                    break;
+                case ConsoleEscape::Action::Quit:
+                    // The end of the run: what was typed after it is no input.
+                    quit_ = true;
+                    return;
+            }
+        }
     }
-    if (pfd.revents & POLLNVAL) {
-        eof_ = true;
-        return 0;
-    }
-    // POLLHUP without POLLIN still means "read() will not block": it
-    // returns what is left, then 0 at end of input.
-    const ssize_t n = ::read(in_fd_, buf, max);
-    if (n > 0) {
-        return static_cast<size_t>(n);
-    }
-    if (n == 0) {
-        eof_ = true;
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        eof_ = true;
-        device_log().warn("stdio: input closed: {}", errno_text(errno));
-    }
-    return 0;
 }
 
 std::string StdioBackend::describe() const
@@ -156,6 +197,9 @@ std::string StdioBackend::describe() const
     }
     if (eof_) {
         text += " (end of input)";
+    }
+    if (quit_) {
+        text += " (quit)";
     }
     return text;
 }

@@ -47,6 +47,9 @@ public:
     // hosts may be able to connect.
     bool reachable_from_network() const { return exposed_; }
     bool connected() const { return client_ >= 0; }
+    // The fd to poll for what the client sends, or, with no client, for a
+    // client connecting: readable means receive() or accept() has work.
+    int attention_fd() const { return client_ >= 0 ? client_ : listen_fd_; }
 
     // A condition that ends every blocking wait of this server early (the
     // run's deadline); checked every kSliceMs. Empty: never give up.

@@ -72,6 +72,8 @@ public:
     bool on_stop(Machine& machine, Task& task, const StopEvent& event, user_regs_struct& regs) override;
     void on_idle(Machine& machine) override;
     void on_exit(Machine& machine, int exit_code) override;
+    int attention_fd() const override { return server_ ? server_->attention_fd() : -1; }
+    bool on_attention(Machine& machine, Task& task, user_regs_struct& regs) override;
 
 private:
     // How gdb let the system go after a stop.

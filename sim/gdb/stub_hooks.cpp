@@ -239,6 +239,20 @@ void GdbStub::on_idle(Machine& machine) {
     (void)serve(t, nullptr, stop, !fresh);
 }
 
+bool GdbStub::on_attention(Machine& machine, Task& task, user_regs_struct& regs) {
+    // A guest spinning without kernel entries never reaches before_run,
+    // where the client is polled: the watchdog interrupted it for us, so
+    // gdb's Ctrl-C stops it here, at the instruction it had reached.
+    machine_ = &machine;
+    bool fresh = false;
+    if (!poll_client(true, fresh)) return false;
+    StopReply stop;
+    stop.signal = fresh ? gdb::kSigTrap : gdb::kSigInt;
+    stop.thread = task.id();
+    (void)serve(&task, &regs, stop, !fresh);
+    return true;
+}
+
 void GdbStub::on_exit(Machine& machine, int exit_code) {
     machine_ = &machine;
     if (!server_->connected() || !session_) return;

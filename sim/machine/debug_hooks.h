@@ -32,6 +32,20 @@ public:
     virtual void on_idle(Machine& machine) { (void)machine; }
     // The run is over (init exited, timeout, deadlock): tell the debugger.
     virtual void on_exit(Machine& machine, int exit_code) = 0;
+
+    // An fd whose input means the debugger may want the system now, even
+    // while a guest runs without entering the kernel (gdb's Ctrl-C, a gdb
+    // connecting); -1: none. Read before every run of a guest.
+    virtual int attention_fd() const { return -1; }
+    // `task` was interrupted between two kernel entries because
+    // attention_fd() had input; `regs` are its registers and may be
+    // changed. The debugger may hold the system here (a stop at this very
+    // instruction). No kernel entry: no virtual time, no boundary, no event.
+    // Returns true when it stopped the system.
+    virtual bool on_attention(Machine& machine, Task& task, user_regs_struct& regs) {
+        (void)machine, (void)task, (void)regs;
+        return false;
+    }
 };
 
 }  // namespace helios::sim

@@ -20,7 +20,7 @@ HuskProcess* HuskTable::husk_for(VSpace& vs) {
     auto it = husks_.find(vs.id());
     if (it != husks_.end()) return it->second.get();
     if (broken_vspaces_.count(vs.id())) return nullptr;
-    auto husk = HuskProcess::spawn(memory_, default_husk_path(), traps_);
+    auto husk = HuskProcess::spawn(memory_, {}, traps_);
     if (!husk) {
         // The host refused (no more processes, no memory): this address
         // space cannot run, its tasks fault when scheduled; the run goes on.

@@ -62,6 +62,7 @@ struct MachineConfig {
 struct RunOutcome {
     int exit_code = 0;       // init's exit status, or a simulator error code
     std::string reason;      // human-readable
+    bool by_request = false; // ended by request_exit() (a person: Ctrl-A x, gdb's kill), not by the guest
 };
 
 // The simulator proper. Exactly one guest thread runs at a time; all others
@@ -159,8 +160,12 @@ public:
     // never without --timeout). Waits outside the run loop, such as the
     // debugger stub's wait for gdb, poll it so the timeout stays a hard bound.
     bool timed_out() const { return watchdog_.timed_out(); }
-    // End the run at the next iteration of the loop (the debugger's `kill`).
-    void request_exit(int exit_code, std::string reason) { exit_request_ = RunOutcome{exit_code, std::move(reason)}; }
+    // End the run at the next iteration of the loop, before any guest runs
+    // again (the debugger's `kill`, Ctrl-A x). A person's decision, not the
+    // guest's: a recording notes after which boundary it came (a `quit`
+    // line), so that its replay stops at the same place. The first request
+    // wins.
+    void request_exit(int exit_code, std::string reason);
 
 private:
     // One serial port: the UART the guest drives and the far end it talks to.
@@ -204,6 +209,14 @@ private:
     bool has_live_input() const;
     bool has_buffered_input() const;
     void wait_for_input(int timeout_ms);
+    // The watchdog interrupted a guest because a far end's attention_fd()
+    // had input: service the far ends (no kernel entry) and note a quit.
+    void take_attention();
+    // Tells the watchdog which fds to watch while the next guest runs (the
+    // far ends', then the debugger's).
+    void arm_attention();
+    // A far end asked to quit (Ctrl-A x): end the run (request_exit).
+    void note_quit_request();
 
     // ---- --check-invariants (kernel_invariants.cpp) ----
     // Checks the kernel now; the outcome ending the run when an invariant broke.
@@ -255,7 +268,8 @@ private:
     uint64_t entries_ = 0;
     uint64_t next_tick_ = kTickNs;
     std::optional<int> init_exit_;
-    std::optional<RunOutcome> exit_request_;  // request_exit()
+    std::optional<RunOutcome> exit_request_;  // request_exit(), a quit
+    std::optional<unsigned> quit_port_;       // the serial line whose far end asked to quit
     bool low_page_warned_ = false;
     uint64_t tsc_reads_since_boundary_ = 0;
     // The first time the guest read the TSC (trapped): for replay reports

@@ -9,7 +9,9 @@
 namespace helios::sim {
 
 RunOutcome Machine::run() {
-    watchdog_.start(std::chrono::steady_clock::now());
+    bool attention = debug_ && debug_->attention_fd() >= 0;
+    for (const SerialLine& line : serial_) attention |= line.far_end->attention_fd() >= 0;
+    watchdog_.start(std::chrono::steady_clock::now(), attention);
     RunOutcome outcome = run_loop();
     watchdog_.stop();
     outcome = replay_verdict(std::move(outcome));
@@ -48,6 +50,7 @@ RunOutcome Machine::run_loop() {
                 if (auto broken = check_kernel_invariants()) return *broken;
         }
         boundary_due = true;
+        if (exit_request_) continue;  // a quit at this boundary: the run ends before the guest runs again
         Task* task = kernel_.current();
         if (!task) {
             if (!kernel_.init_task()) return {70, "init was destroyed"};
@@ -74,6 +77,7 @@ RunOutcome Machine::run_loop() {
             continue;
         }
         if (task->dirty != kDirtyNone) store_regs(*task, t.regs);
+        arm_attention();
         watchdog_.running(t.husk->pid(), t.tid);
         HostResult<StopEvent> ev = Status::failure("not run");
         for (;;) {
@@ -93,6 +97,25 @@ RunOutcome Machine::run_loop() {
         watchdog_.stopped();
         if (watchdog_.timed_out()) continue;  // the watchdog stopped the guest: report the timeout, not a stop
         if (!ev) return {70, "running task failed: " + ev.message()};
+        if (ev->kind == StopKind::Preempted && !config_.free_running) {
+            // Deterministic mode preempts nobody: the watchdog interrupted a
+            // guest running without kernel entries because a person may want
+            // the simulator (Ctrl-A x typed on a stdio UART, gdb's Ctrl-C).
+            // Look with no kernel entry (no time, no boundary, no event) and
+            // resume the guest where it was; a quit ends the run here, after
+            // the last boundary, which is where a replay stops too.
+            take_attention();
+            if (debug_ && !exit_request_ && debug_->on_attention(*this, *task, t.regs) && recorder_) {
+                // Where gdb held the system, for people reading the
+                // recording; the stop itself changes no event, so the
+                // replay matches without it.
+                recorder_->comment(fmt::format("gdb stopped task {} at {:#x} after boundary {} (no kernel entry)",
+                                               task->id(), t.regs.rip, boundary_));
+            }
+            load_regs(*task, t.regs);
+            boundary_due = false;
+            continue;
+        }
         bool gone = ev->kind == StopKind::Exited || ev->kind == StopKind::Killed;
         if (debug_ && !gone && debug_->on_stop(*this, *task, *ev, t.regs)) {
             load_regs(*task, t.regs);
@@ -110,8 +133,10 @@ void Machine::kernel_entry_boundary() {
     ++boundary_;
     tsc_reads_since_boundary_ = 0;
     // A replay takes its input from the scenario only; a live run from the
-    // far ends (and records what it took).
+    // far ends (and records what it took). A replay still looks at the keys
+    // (Ctrl-A x ends it early), but gives the guest none of them.
     if (!config_.replay) poll_input();
+    else take_attention();
     while (next_injection_ < schedule_.size()) {
         const Injection& inj = schedule_[next_injection_];
         bool due = inj.boundary ? *inj.boundary <= boundary_ : inj.vtime <= clock_.now();
@@ -124,7 +149,20 @@ void Machine::kernel_entry_boundary() {
         kernel_.enter_tick();
     }
     bus_.deliver([this](unsigned line) { kernel_.enter_irq(line); });
+    // A quit ends the run after the whole boundary, live and in a replay
+    // (with the recording's status, for the verdict to compare).
+    const Scenario* sc = config_.replay;
+    if (sc && sc->quit_boundary == boundary_ && !exit_request_)
+        exit_request_ = RunOutcome{sc->exit_status.value_or(0),
+                                   fmt::format("the recording was quit here (after boundary {})", boundary_)};
+    note_quit_request();
     if (recorder_) recorder_->flush();
+}
+
+void Machine::request_exit(int exit_code, std::string reason) {
+    if (exit_request_) return;
+    if (recorder_) recorder_->quit(clock_.now(), boundary_);
+    exit_request_ = RunOutcome{exit_code, std::move(reason), true};
 }
 
 // A task's registers live in the kernel (task.regs) and in its Linux thread

@@ -1,6 +1,7 @@
 // Host input into the serial lines: taken from the far ends at each boundary, recorded, and waited for when idle.
 #include "sim/machine/machine.h"
 
+#include <fmt/format.h>
 #include <poll.h>
 
 namespace helios::sim {
@@ -9,6 +10,7 @@ void Machine::poll_input() {
     for (unsigned index = 0; index < kSerialPorts; ++index) {
         SerialLine& line = serial_[index];
         line.far_end->service();
+        if (line.far_end->quit_requested() && !quit_port_) quit_port_ = index;
         uint8_t buf[16];
         size_t space = line.uart.rx_space();
         if (space == 0) continue;
@@ -39,9 +41,33 @@ void Machine::push_uart_bytes(unsigned port, const uint8_t* bytes, size_t n) {
     }
 }
 
+void Machine::take_attention() {
+    // Keys go into the far ends' own buffers only: the guest gets them at
+    // the next boundary, as if they had been typed a moment later.
+    for (unsigned index = 0; index < kSerialPorts; ++index) {
+        serial_[index].far_end->service();
+        if (serial_[index].far_end->quit_requested() && !quit_port_) quit_port_ = index;
+    }
+    note_quit_request();
+}
+
+void Machine::arm_attention() {
+    for (unsigned index = 0; index < kSerialPorts; ++index)
+        watchdog_.set_attention_fd(index, serial_[index].far_end->attention_fd());
+    watchdog_.set_attention_fd(kSerialPorts, debug_ ? debug_->attention_fd() : -1);
+}
+
+void Machine::note_quit_request() {
+    // The quit is the end of the run, never guest input (its keys are not
+    // recorded); QEMU's Ctrl-A x exits with 0 too.
+    if (quit_port_ && !exit_request_) request_exit(0, fmt::format("quit: Ctrl-A x on COM{}", *quit_port_ + 1));
+}
+
 bool Machine::has_live_input() const {
     if (next_injection_ < schedule_.size()) return true;  // scheduled input is still to come
-    if (config_.replay) return false;
+    // A replayed quit still to come: the recorded run idled until a person
+    // quit it, and so does the replay (no deadlock before that boundary).
+    if (config_.replay) return config_.replay->quit_boundary && *config_.replay->quit_boundary > boundary_;
     for (const SerialLine& line : serial_)
         if (line.far_end->poll_fd() >= 0) return true;
     return has_buffered_input();

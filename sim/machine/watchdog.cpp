@@ -3,6 +3,7 @@
 
 #include "sim/ptrace/stop_event.h"
 
+#include <poll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -10,8 +11,19 @@ namespace helios::sim {
 
 Watchdog::~Watchdog() { stop(); }
 
-void Watchdog::start(std::chrono::steady_clock::time_point start) {
-    if (free_running_ || timeout_seconds_ > 0) thread_ = std::thread([this, start] { watch(start); });
+void Watchdog::start(std::chrono::steady_clock::time_point start, bool attention) {
+    if (free_running_ || timeout_seconds_ > 0 || attention) thread_ = std::thread([this, start] { watch(start); });
+}
+
+bool Watchdog::attention_wanted() const {
+    pollfd fds[kAttentionSlots];
+    nfds_t n = 0;
+    for (const auto& slot : attention_fds_)
+        if (int fd = slot.load(); fd >= 0) fds[n++] = {fd, POLLIN, 0};
+    if (n == 0 || ::poll(fds, n, 0) <= 0) return false;
+    for (nfds_t i = 0; i < n; ++i)
+        if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) return true;
+    return false;
 }
 
 void Watchdog::stop() {
@@ -44,8 +56,10 @@ void Watchdog::watch(std::chrono::steady_clock::time_point start) {
         if (tid == 0) continue;
         auto ran = nanoseconds(steady_clock::now().time_since_epoch().count() - running_since_.load());
         // A guest that never enters the kernel is interrupted: at the end of
-        // its slice (free-running), or when the run must stop (timeout).
-        if (expired || (free_running_ && ran > slice)) {
+        // its slice (free-running), when the run must stop (timeout), or
+        // when keys wait for the main thread (after a slice, so a guest
+        // that enters the kernel soon anyway is not stopped for them).
+        if (expired || (ran > slice && (free_running_ || attention_wanted()))) {
             running_tid_ = 0;
             ::syscall(SYS_tgkill, pid, tid, kPreemptSignal);
         }

@@ -22,12 +22,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "sim/ptrace/companion_file.h"
 #include "sim/ptrace/guest_regs.h"
 #include "sim/ptrace/husk_filter.h"
-
-#ifndef HELIOS_HUSK_PATH
-#error "HELIOS_HUSK_PATH must name the husk binary (set by sim/ptrace/CMakeLists.txt)"
-#endif
 
 namespace helios::sim {
 namespace {
@@ -209,13 +206,16 @@ struct Fd {
 
 }  // namespace
 
-const std::string& default_husk_path() {
-    static const std::string path = HELIOS_HUSK_PATH;
-    return path;
+const HostResult<std::string>& husk_binary() {
+    static const HostResult<std::string> found = locate_companion_file(
+        CompanionFile{"the husk binary helios-husk", "HELIOS_HUSK", {"helios-husk", "ptrace/helios-husk"}});
+    return found;
 }
 
-HostResult<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& phys, const std::string& husk_path,
+HostResult<std::unique_ptr<HuskProcess>> HuskProcess::spawn(const PhysicalMemory& phys, const std::string& given_path,
                                                         HuskTraps traps) {
+    if (given_path.empty() && !husk_binary()) return husk_binary().status();
+    const std::string& husk_path = given_path.empty() ? *husk_binary() : given_path;
     if (access(husk_path.c_str(), X_OK) != 0) return errno_failure(fmt::format("husk binary {}", husk_path));
 
     Fd mailbox_fd;

@@ -24,8 +24,12 @@ namespace helios::sim {
 inline constexpr uint64_t kUserBottom = HUSK_USER_BOTTOM;
 inline constexpr uint64_t kUserTop = HUSK_USER_TOP;
 
-// The husk binary built with this library (an absolute path in the build tree).
-const std::string& default_husk_path();
+// The husk binary this process uses, looked up once: $HELIOS_HUSK when set,
+// else helios-husk beside the running executable (a flat copy, the
+// benchmark), else ptrace/helios-husk below its directory (the build tree,
+// where helios-sim is build/<preset>/sim/helios-sim). Fails naming the
+// places it looked. Never a path compiled in: a moved build tree works.
+const HostResult<std::string>& husk_binary();
 
 // A husk process, started and traced by the simulator: PTRACE_SEIZE with
 // EXITKILL, PR_SET_PDEATHSIG(SIGKILL), ASLR off. Its control thread executes
@@ -53,9 +57,11 @@ class HuskProcess {
 public:
     // Forks, seizes and execs the husk at husk_path, giving it phys's memfd,
     // and waits until it is ready (first int3, mailbox magic checked). The
-    // husk keeps its own reference to the memfd. Costs about 1-2 ms.
+    // husk keeps its own reference to the memfd. An empty husk_path means
+    // husk_binary() (failing with its message when there is none). Costs
+    // about 1-2 ms.
     static HostResult<std::unique_ptr<HuskProcess>> spawn(const PhysicalMemory& phys,
-                                                      const std::string& husk_path = default_husk_path(),
+                                                      const std::string& husk_path = {},
                                                       HuskTraps traps = {});
 
     // SIGKILLs the whole husk and reaps every thread: no process outlives it.

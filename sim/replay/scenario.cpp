@@ -157,6 +157,14 @@ std::optional<Scenario> load_scenario(const std::string& path, std::string& erro
             if (n != sc.events.size())
                 return fail(fmt::format("event: expected number {}, found {}", sc.events.size(), n));
             sc.events.emplace_back(rest.substr(sp2 + 1));
+        } else if (word == "quit") {
+            uint64_t vtime = 0, boundary = 0;
+            size_t sp2 = rest.find(' ');
+            if (sc.quit_boundary || sp2 == std::string_view::npos || rest.substr(0, 1) != "@" ||
+                !to_u64(rest.substr(1, sp2 - 1), vtime) || rest.substr(sp2 + 1, 1) != "b" ||
+                !to_u64(rest.substr(sp2 + 2), boundary))
+                return fail("quit: expected one 'quit @VTIME bBOUNDARY'");
+            sc.quit_boundary = boundary;
         } else if (word == "end") {
             uint64_t st = 0;
             auto s = field(rest, "status");
@@ -164,7 +172,8 @@ std::optional<Scenario> load_scenario(const std::string& path, std::string& erro
             sc.exit_status = static_cast<int>(st);
             sc.complete = true;
         } else {
-            return fail(fmt::format("unknown line kind '{}' (description, image, config, limits, check, inject, event, end)", word));
+            return fail(fmt::format("unknown line kind '{}' (description, image, config, limits, check, inject, "
+                                    "event, quit, end)", word));
         }
     }
     if (!saw_header) {
@@ -214,6 +223,10 @@ void ScenarioWriter::comment(const std::string& text) { append("# " + text + "\n
 void ScenarioWriter::injection(const Injection& inj) { append("inject " + format_injection_line(inj) + "\n"); }
 
 void ScenarioWriter::event(uint64_t index, const std::string& text) { append(fmt::format("event {} {}\n", index, text)); }
+
+void ScenarioWriter::quit(uint64_t vtime, uint64_t boundary) {
+    append(fmt::format("quit @{} b{}\n", vtime, boundary));
+}
 
 void ScenarioWriter::end(int exit_status, const std::string& reason) {
     // A truncated recording gets no end line: it replays as a cut-off one

@@ -38,6 +38,9 @@ struct Scenario {
     std::vector<std::string> guest_reads;  // "# guest-read ..." comments: host state the guest read (trapped)
     std::vector<Injection> injections;  // in file order (= time order)
     std::vector<std::string> events;    // the expected kernel event trace, event i at index i
+    // A `quit` line: a person ended the recorded run (Ctrl-A x) after this
+    // kernel-entry boundary; a replay stops there.
+    std::optional<uint64_t> quit_boundary;
     bool complete = false;              // an `end` line was found
     std::optional<int> exit_status;     // from the `end` line
 };
@@ -69,6 +72,9 @@ public:
     void comment(const std::string& text);
     void injection(const Injection& inj);
     void event(uint64_t index, const std::string& text);
+    // The run was quit by a person after boundary `boundary` (vtime: when,
+    // for people).
+    void quit(uint64_t vtime, uint64_t boundary);
     void end(int exit_status, const std::string& reason);
     void flush();
     // The limit was reached: later injections and events were not written.

@@ -242,6 +242,14 @@ TEST_CASE("bad --inject specs and scenario files give clear errors", "[replay][i
     Run d = run_sim({"replay", dir.file("notscn.scn")});
     CHECK(d.status == 65);
     CHECK(d.output.find("not a helios-sim scenario") != std::string::npos);
+    for (const char* bad : {"quit @5 7", "quit b7", "quit @5 b7 extra", "quit @5 b7\nquit @6 b8"}) {
+        write_file(dir.file("quit.scn"),
+                   std::string("# helios-sim scenario v2\nimage path=x hash=fnv1a64:0 size=0\n") + bad + "\n");
+        Run q = run_sim({"replay", dir.file("quit.scn")});
+        INFO(bad);
+        CHECK(q.status == 65);
+        CHECK(q.output.find("quit: expected one 'quit @VTIME bBOUNDARY'") != std::string::npos);
+    }
 }
 
 TEST_CASE("a guest that never enters the kernel is stopped by --timeout", "[replay][time]") {

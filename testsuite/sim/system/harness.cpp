@@ -96,6 +96,17 @@ Child::Child(const std::string& program, const std::vector<std::string>& args, b
     }
 }
 
+void Child::send_stdin(const std::string& bytes) {
+    if (in_fd_ < 0) die("send_stdin: the child has no stdin pipe");
+    size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = write(in_fd_, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) die("write(stdin pipe)");
+        done += static_cast<size_t>(n);
+    }
+}
+
 Child::~Child() {
     if (!reaped_ && pid_ > 0) {
         kill(pid_, SIGKILL);

@@ -40,6 +40,8 @@ public:
     bool wait_for_stdout(const std::string& text, double timeout_s);
     // Sends sig to the child.
     void signal(int sig);
+    // Writes `bytes` to the child's stdin (only with stdin_pipe).
+    void send_stdin(const std::string& bytes);
     // Collects the remaining output and the exit status; after `timeout_s`
     // the child is SIGKILLed (RunResult::watchdog).
     RunResult wait(double timeout_s = 10);
