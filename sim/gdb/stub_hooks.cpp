@@ -73,6 +73,10 @@ bool GdbStub::before_run(Machine& machine, Task& task) {
         (void)serve(&task, nullptr, stop, !fresh);
     }
     if (!session_) return false;
+    // Forwarded UART output, a line (or a good piece) at a time.
+    if (!uart_out_.empty() && (uart_out_.size() >= 256 || uart_out_.back() == '\n')) send_console_output();
+    announce_new_process(task);
+    if (!session_) return false;
     if (task.vspace() && !armed_.count(task.vspace()->id()) &&
         (!breaks_.empty() || (watch_mode_ == WatchMode::Page && !watches_.empty()))) {
         insert_in(*task.vspace());
@@ -221,8 +225,28 @@ bool GdbStub::on_stop(Machine& machine, Task& task, const StopEvent& ev, user_re
     return true;
 }
 
+void GdbStub::announce_new_process(Task& task) {
+    if (!session_->processes() || !running_ || !task.vspace()) return;
+    const uint32_t process = task.vspace()->id();
+    if (session_->known(process) || session_->hidden(process) || unannounced_.count(process)) return;
+    StopReply stop;
+    stop.signal = gdb::kSigTrap;
+    stop.thread = task.id();
+    stop.reason = StopReply::Reason::Exec;
+    stop.exec_path = exec_file(process, true);
+    if (stop.exec_path.empty()) {
+        // No ELF to give gdb (a program not in the image, or not named yet):
+        // gdb sees its threads at the next stop instead.
+        unannounced_.insert(process);
+        return;
+    }
+    gdb::log().debug("gdb: new process {} ({}) announced", process, stop.exec_path);
+    (void)serve(&task, nullptr, stop, true);
+}
+
 void GdbStub::on_idle(Machine& machine) {
     machine_ = &machine;
+    send_console_output();
     bool fresh = false;
     if (!poll_client(true, fresh)) return;
     // Every task is blocked: the stop names gdb's current thread (or init).
@@ -247,7 +271,8 @@ void GdbStub::on_exit(Machine& machine, int exit_code) {
         StopReply stop;
         stop.kind = StopReply::Kind::Exited;
         stop.exit_code = exit_code;
-        if (server_->send_packet(gdb::format_stop_reply(stop))) {
+        send_console_output();
+        if (server_->send_packet(session_->format_stop(stop))) {
             // gdb closes the connection once it has mourned the process; give
             // it a moment (and answer what it asks meanwhile).
             for (int i = 0; i < 20 && server_->connected(); ++i) {
