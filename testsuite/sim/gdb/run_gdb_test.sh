@@ -3,8 +3,11 @@
 # and checks what gdb and the simulator printed.
 #
 #   run_gdb_test.sh --sim SIM --image IMAGE (--elf ELF | --extended) --commands FILE --expect FILE
-#                   [--gdb GDB] [--line NAME=FILE:TEXT]... [-- extra helios-sim arguments]
+#                   [--gdb GDB] [--line NAME=FILE:TEXT]... [--replay-matches]
+#                   [-- extra helios-sim arguments]
 #
+# --replay-matches records the run and replays the recording without gdb
+# afterwards: what the session did (typed input included) must replay exactly.
 # --line finds the first line of FILE holding TEXT and puts its number for
 # @NAME@ in the commands and expect files (a breakpoint by file:line that
 # survives edits elsewhere in the file).
@@ -21,7 +24,7 @@
 # Every process runs under a deadline, so nothing can hang the test suite.
 set -uo pipefail
 
-sim= image= elf= commands= expect= gdb_bin=gdb extended=
+sim= image= elf= commands= expect= gdb_bin=gdb extended= replay_check=
 extra=()
 lines=()
 while [ $# -gt 0 ]; do
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
     --elf) elf=$2; shift 2 ;;
     --extended) extended=1; shift ;;
     --line) lines+=("$2"); shift 2 ;;
+    --replay-matches) replay_check=1; shift ;;
     --commands) commands=$2; shift 2 ;;
     --expect) expect=$2; shift 2 ;;
     --gdb) gdb_bin=$2; shift 2 ;;
@@ -69,6 +73,7 @@ cleanup() {
 }
 trap cleanup EXIT
 sock=$tmp/gdb.sock
+[ -n "$replay_check" ] && extra+=(--record "$tmp/run.scenario")
 
 timeout -s KILL 30 "$sim" run --image "$image" --gdb "unix:$sock" --gdb-wait "${extra[@]}" \
   >"$tmp/sim.out" 2>&1 </dev/null &
@@ -139,6 +144,13 @@ while IFS= read -r rule || [ -n "$rule" ]; do
       [ "$found" = 1 ] || { report "gdb output lacks /$rule/ (in order)"; line_no=0; } ;;
   esac
 done <"$expect"
+
+if [ -n "$replay_check" ]; then
+  timeout -s KILL 30 "$sim" replay "$tmp/run.scenario" >"$tmp/replay.out" 2>&1 </dev/null
+  replay_status=$?
+  grep -q "replay matched" "$tmp/replay.out" ||
+    { report "the recording of the session does not replay (status $replay_status)"; cat "$tmp/replay.out"; }
+fi
 
 if [ "$fail" != 0 ]; then
   echo "--- gdb commands ---"; cat "$tmp/gdb.cmd"
