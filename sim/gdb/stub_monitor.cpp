@@ -112,6 +112,15 @@ std::string GdbStub::monitor(std::string_view command) {
         for (const SwBreak& b : breaks_) out += fmt::format("break {:#x} in {}\n", b.addr, b.program);
         for (const Watch& w : watches_)
             out += fmt::format("watch {:#x} len {} in {} (slots {})\n", w.addr, w.len, w.program, w.slots.size());
+        // gdb takes its points out whenever the system stops; which program
+        // each one goes to when it is put back (plain target remote) stays.
+        for (const auto& [key, program] : sticky_) {
+            std::string addr = key.substr(key[0] == 'b' ? 1 : key.find(':') + 1);
+            out += fmt::format("{} at 0x{} binds to program '{}'\n", key[0] == 'b' ? "breakpoint" : "watchpoint",
+                               addr.substr(0, addr.find(':')), program);
+        }
+        if (out.empty() && session_ && session_->processes())
+            return "none inserted now (gdb inserts each inferior's points when the system runs)\n";
         return out.empty() ? "none\n" : out;
     }
     return fmt::format("unknown monitor command '{}' (try 'monitor help')\n", word);
