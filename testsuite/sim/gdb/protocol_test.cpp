@@ -389,11 +389,19 @@ TEST_CASE("session: unknown and garbage packets never crash") {
     CHECK(is_error(f.ask("qRcmd,zz")));
     CHECK(is_error(f.ask("qThreadExtraInfo,")));
 
-    // Random bytes through the decoder and every packet that comes out.
+    // Random bytes through the decoder and every packet that comes out, in
+    // plain mode and, half way, in the multiprocess view (pids, vFile, D;PID).
     std::mt19937 rng(42);
-    const std::string alphabet = "$#+-}*\x03:;,=0123456789abcdefxXmMgGpPqQvZzHTcCsSk?";
-    for (int round = 0; round < 2000; ++round) {
-        std::string junk;
+    const std::string alphabet = "$#+-}*\x03:;,=0123456789abcdefxXmMgGpPqQvZzHTcCsSk?.!DF";
+    const std::string words[] = {"vFile:open:", "vFile:pread:", "vFile:fstat:", "vFile:close:", "vFile:setfs:",
+                                 "Hgp", "vAttach;", "D;", "vKill;", "qXfer:exec-file:read:", "Tp", "vCont;c:p"};
+    for (int round = 0; round < 4000; ++round) {
+        if (round == 2000) {
+            f.ask("qSupported:multiprocess+;exec-events+");
+            f.ask("!");
+            REQUIRE(f.session.processes());
+        }
+        std::string junk = (round & 2) ? words[rng() % std::size(words)] : "";
         size_t n = rng() % 80;
         for (size_t i = 0; i < n; ++i) junk.push_back(alphabet[rng() % alphabet.size()]);
         // Half the time, frame it properly so the session sees it.

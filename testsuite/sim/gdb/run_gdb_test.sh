@@ -21,6 +21,8 @@
 #   sim: REGEX     must match a line of the simulator's output (stdout+stderr)
 #   exit: N        the simulator's exit status
 #   # ...          comment
+# With KEEP_GDB_OUT=FILE in the environment, a passing run leaves gdb's output
+# there (for docs/debugging.md transcripts).
 # Every process runs under a deadline, so nothing can hang the test suite.
 set -uo pipefail
 
@@ -158,4 +160,5 @@ if [ "$fail" != 0 ]; then
   echo "--- simulator output (status $sim_status) ---"; cat "$tmp/sim.out"
   exit 1
 fi
+[ -n "${KEEP_GDB_OUT:-}" ] && cp "$tmp/gdb.out" "$KEEP_GDB_OUT"
 echo "PASS ($(wc -l <"$tmp/gdb.out") lines of gdb output)"
