@@ -103,14 +103,17 @@ std::string format_stop_reply(const StopReply& stop) {
 }
 
 std::string Session::format_stop(StopReply stop) {
+    const uint32_t original_process = stop.process;
     stop.process = multiprocess_ && (stop.thread || stop.kind != StopReply::Kind::Signal) ? kWholeSystem : 0;
     if (processes()) {
         if (stop.kind == StopReply::Kind::Signal && stop.thread) {
             stop.process = target_.process_of(stop.thread);
             if (stop.process && !known(stop.process)) known_.push_back(stop.process);
         } else if (stop.kind != StopReply::Kind::Signal) {
-            // The whole system ended: gdb hears it for the process it last stopped in.
-            stop.process = stop_.thread ? target_.process_of(stop_.thread) : 0;
+            // One process ended (its pid in `thread`'s place: original.process),
+            // or the whole system: gdb hears that for the process it last stopped in.
+            stop.process = original_process ? original_process
+                                            : (stop_.thread ? target_.process_of(stop_.thread) : 0);
             if (!stop.process) stop.process = general_process_;
         }
     }
@@ -131,6 +134,11 @@ void Session::set_stop(const StopReply& stop) {
 
 bool Session::known(uint32_t process) const {
     return std::find(known_.begin(), known_.end(), process) != known_.end();
+}
+
+void Session::forget(uint32_t process) {
+    known_.erase(std::remove(known_.begin(), known_.end(), process), known_.end());
+    hidden_.erase(std::remove(hidden_.begin(), hidden_.end(), process), hidden_.end());
 }
 
 bool Session::hidden(uint32_t process) const {

@@ -136,7 +136,8 @@ public:
     // Plain `target remote` after gdb negotiated multiprocess ids: the whole
     // system is one process with this pid (gdb shows threads as "1.TID").
     static constexpr uint32_t kWholeSystem = 1;
-    // A stop reply as this connection writes it (pPID.TID in the multiprocess view).
+    // A stop reply as this connection writes it (pPID.TID in the multiprocess
+    // view). An exit (W/X) with `process` set is that one process's.
     std::string format_stop(StopReply stop);
     // A process gdb detached from (D;PID): left out of thread lists until vAttach.
     bool hidden(uint32_t process) const;
@@ -147,6 +148,8 @@ public:
     // reports the stop as if that process's thread had stopped. A new
     // process reaches gdb in a stop reply of its own instead.
     bool known(uint32_t process) const;
+    // gdb was told that process ended: it is no longer known.
+    void forget(uint32_t process);
 
 private:
     Outcome reply(std::string text) { return Outcome{Outcome::Kind::Reply, std::move(text), {}}; }

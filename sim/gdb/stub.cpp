@@ -54,6 +54,9 @@ void GdbStub::client_gone() {
     forced_program_.clear();
     bind_notes_.clear();
     unannounced_.clear();
+    gone_.clear();
+    last_signal_.clear();
+    report_exits_ = false;
     for (unsigned port = 0; port < 2; ++port) {
         if (uart_show_[port] && machine_) machine_->listen_to_uart(port, nullptr);
         uart_show_[port] = false;

@@ -73,6 +73,7 @@ public:
     bool on_stop(Machine& machine, Task& task, const StopEvent& event, user_regs_struct& regs) override;
     void on_idle(Machine& machine) override;
     void on_exit(Machine& machine, int exit_code) override;
+    void address_space_gone(uint32_t id) override;
 
 private:
     // How gdb let the system go after a stop.
@@ -144,6 +145,14 @@ private:
     // heard of is reported as an exec event: gdb adds the inferior, loads its
     // program and inserts its breakpoints, then resumes by itself.
     void announce_new_process(Task& task);
+    // In the multiprocess view, an address space gdb knows that the kernel
+    // destroyed is reported as that process's exit (W;process:PID, or
+    // X;process:PID with the signal it last stopped with): gdb prints it,
+    // drops the inferior's threads and stops, as for any process exit.
+    // Returns true when it reported one. Only with `monitor exits on`: gdb
+    // then selects the dead inferior, and `continue` needs `inferior N`
+    // first; by default a gone process stays listed, with no threads.
+    bool report_gone_process(Task* task);
     // "running", "blocked in recv", ...: for qThreadExtraInfo and `monitor tasks`.
     static std::string task_state(Kernel& kernel, Task& t);
     size_t copy_memory(uint32_t tid, uint64_t addr, uint8_t* buf, size_t len, bool write);
@@ -265,6 +274,9 @@ private:
     bool uart_show_[2] = {false, false};  // monitor uart comN show on
     std::string uart_out_;          // forwarded UART output not yet sent
     std::set<uint32_t> unannounced_;  // processes with no ELF to announce (announce_new_process)
+    std::vector<uint32_t> gone_;        // address spaces destroyed, not yet reported (report_gone_process)
+    bool report_exits_ = false;          // monitor exits on
+    std::map<uint32_t, int> last_signal_;  // process -> the fault signal gdb last saw in it
 };
 
 }  // namespace helios::sim

@@ -175,6 +175,7 @@ int GdbStub::insert_break(uint32_t tid, uint32_t process, uint64_t addr) {
 
 int GdbStub::remove_break(uint32_t tid, uint32_t process, uint64_t addr) {
     std::string program = scope_for(tid, process, fmt::format("b{:x}", addr));
+    if (process && program.empty()) return 0;  // a process never named: it has no points
     auto it = std::find_if(breaks_.begin(), breaks_.end(),
                            [&](const SwBreak& b) { return b.addr == addr && b.program == program; });
     if (it == breaks_.end())

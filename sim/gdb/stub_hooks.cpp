@@ -75,6 +75,9 @@ bool GdbStub::before_run(Machine& machine, Task& task) {
     if (!session_) return false;
     // Forwarded UART output, a line (or a good piece) at a time.
     if (!uart_out_.empty() && (uart_out_.size() >= 256 || uart_out_.back() == '\n')) send_console_output();
+    while (session_ && report_gone_process(&task)) {
+    }
+    if (!session_) return false;
     announce_new_process(task);
     if (!session_) return false;
     if (task.vspace() && !armed_.count(task.vspace()->id()) &&
@@ -210,6 +213,7 @@ bool GdbStub::on_stop(Machine& machine, Task& task, const StopEvent& ev, user_re
 
     // A fault: gdb sees it first, at the faulting instruction.
     stop.signal = gdb_signal(ev.signo);
+    if (task.vspace() && last_signal_.size() < 4096) last_signal_[task.vspace()->id()] = stop.signal;
     if (stepping) step_task_ = 0;
     const uint64_t rip_before = regs.rip;
     Decision d = serve(&task, &regs, stop, true);
@@ -244,9 +248,44 @@ void GdbStub::announce_new_process(Task& task) {
     (void)serve(&task, nullptr, stop, true);
 }
 
+void GdbStub::address_space_gone(uint32_t id) {
+    // programs_ keeps its name: gdb may still remove the points of the
+    // inferior before it hears that the process is gone.
+    if (report_exits_ && session_ && session_->processes() && session_->known(id) && gone_.size() < 4096)
+        gone_.push_back(id);
+}
+
+bool GdbStub::report_gone_process(Task* task) {
+    if (!running_ || gone_.empty() || !session_) return false;
+    const uint32_t process = gone_.front();
+    gone_.erase(gone_.begin());
+    if (!session_->known(process)) return false;
+    session_->forget(process);
+    StopReply stop;
+    stop.process = process;
+    auto sig = last_signal_.find(process);
+    if (sig != last_signal_.end()) {
+        stop.kind = StopReply::Kind::Killed;  // it died of the fault gdb saw
+        stop.signal = sig->second;
+        last_signal_.erase(sig);
+    } else {
+        stop.kind = StopReply::Kind::Exited;
+        stop.exit_code = 0;
+    }
+    gdb::log().debug("gdb: process {} is gone", process);
+    (void)serve(task, nullptr, stop, true);
+    return true;
+}
+
 void GdbStub::on_idle(Machine& machine) {
     machine_ = &machine;
     send_console_output();
+    if (session_ && !gone_.empty()) {
+        Task* any = machine.kernel().init_task();
+        while (session_ && report_gone_process(any)) {
+        }
+        return;
+    }
     bool fresh = false;
     if (!poll_client(true, fresh)) return;
     // Every task is blocked: the stop names gdb's current thread (or init).

@@ -68,10 +68,22 @@ std::string GdbStub::monitor(std::string_view command) {
                "                 is added), received as the system runs, recorded like any input\n"
                "  uart com1 show [on|off]\n"
                "                 print COM1's output in gdb while the system runs (also com2)\n"
+               "  exits [on|off] with target extended-remote: report a process whose address\n"
+               "                 space is gone as exited (gdb stops there; `inferior N` to go on)\n"
                "With `target extended-remote`, every address space is an inferior and its\n"
                "breakpoints are its program's; `program` applies to plain `target remote`.\n";
     }
     if (word == "uart") return monitor_uart(arg);
+    if (word == "exits") {
+        if (arg == "on" || arg == "off") {
+            report_exits_ = arg == "on";
+            if (!report_exits_) gone_.clear();
+        } else if (!arg.empty()) {
+            return "usage: monitor exits [on|off]\n";
+        }
+        return fmt::format("processes that end are {}\n", report_exits_ ? "reported to gdb as exits"
+                                                                         : "left listed, with no threads");
+    }
     if (word == "program") {
         if (arg == "-") {
             forced_program_.clear();

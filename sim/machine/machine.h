@@ -94,7 +94,10 @@ public:
         husks_->map_page(vs, vaddr, phys, flags);
     }
     void unmap_page(VSpace& vs, uint64_t vaddr) { husks_->unmap_page(vs, vaddr); }
-    void vspace_destroyed(VSpace& vs) { husks_->forget_vspace(vs); }
+    void vspace_destroyed(VSpace& vs) {
+        husks_->forget_vspace(vs);
+        if (debug_) debug_->address_space_gone(vs.id());
+    }
     void task_destroyed(Task& task) { husks_->forget_task(task); }
     void task_exited(Task& task, uint64_t status);
     // What this run traps: the host's probe (host_traps()) less what
