@@ -108,7 +108,7 @@ std::string Session::format_stop(StopReply stop) {
     if (processes()) {
         if (stop.kind == StopReply::Kind::Signal && stop.thread) {
             stop.process = target_.process_of(stop.thread);
-            if (stop.process && !known(stop.process)) known_.push_back(stop.process);
+            if (stop.process) known_.insert(stop.process);
         } else if (stop.kind != StopReply::Kind::Signal) {
             // One process ended (its pid in `thread`'s place: original.process),
             // or the whole system: gdb hears that for the process it last stopped in.
@@ -128,21 +128,21 @@ void Session::set_stop(const StopReply& stop) {
         general_ = stop.thread;
         general_process_ = target_.process_of(stop.thread);
         // A stop in a process gdb detached from shows it again.
-        hidden_.erase(std::remove(hidden_.begin(), hidden_.end(), general_process_), hidden_.end());
+        hidden_.erase(general_process_);
     }
 }
 
 bool Session::known(uint32_t process) const {
-    return std::find(known_.begin(), known_.end(), process) != known_.end();
+    return known_.count(process) != 0;
 }
 
 void Session::forget(uint32_t process) {
-    known_.erase(std::remove(known_.begin(), known_.end(), process), known_.end());
-    hidden_.erase(std::remove(hidden_.begin(), hidden_.end(), process), hidden_.end());
+    known_.erase(process);
+    hidden_.erase(process);
 }
 
 bool Session::hidden(uint32_t process) const {
-    return std::find(hidden_.begin(), hidden_.end(), process) != hidden_.end();
+    return hidden_.count(process) != 0;
 }
 
 std::string Session::thread_id(uint32_t tid) const {
@@ -163,12 +163,12 @@ std::vector<ThreadInfo> Session::visible_threads() {
     if (processes())
         out.erase(std::remove_if(out.begin(), out.end(),
                                  [this](const ThreadInfo& t) {
-                                     return hidden(t.process) || (resumed_ && !known(t.process));
+                                     return hidden(t.process) ||
+                                            (resumed_ && exec_events_ && !known(t.process));
                                  }),
                   out.end());
     // Whatever is listed, gdb now knows (bounded: processes are live address spaces).
-    for (const ThreadInfo& t : out)
-        if (!known(t.process)) known_.push_back(t.process);
+    for (const ThreadInfo& t : out) known_.insert(t.process);
     return out;
 }
 
@@ -329,7 +329,7 @@ Outcome Session::handle(std::string_view p) {
             if (process > 0) {
                 // One inferior goes: its threads leave gdb's lists. The system
                 // runs on without gdb once no process is left to show.
-                if (!hidden(static_cast<uint32_t>(process))) hidden_.push_back(static_cast<uint32_t>(process));
+                hidden_.insert(static_cast<uint32_t>(process));
                 if (!visible_threads().empty()) return reply("OK");
             }
             return Outcome{Outcome::Kind::Detach, "OK", {}};
@@ -356,12 +356,13 @@ Outcome Session::handle_query(std::string_view p) {
             return false;
         };
         multiprocess_ = gdb_offers("multiprocess+");
+        exec_events_ = gdb_offers("exec-events+");
         // A new address space is reported as an exec event (gdb then loads
         // its program and inserts its breakpoints, and goes on by itself).
         return reply(fmt::format(
             "PacketSize={:x};QStartNoAckMode+;qXfer:features:read+;qXfer:threads:read+;qXfer:exec-file:read+;"
             "swbreak+;hwbreak+;vContSupported+{}{}",
-            kPacketSize, multiprocess_ ? ";multiprocess+" : "", gdb_offers("exec-events+") ? ";exec-events+" : ""));
+            kPacketSize, multiprocess_ ? ";multiprocess+" : "", exec_events_ ? ";exec-events+" : ""));
     }
     if (p == "QStartNoAckMode") {
         no_ack_ = true;
@@ -511,8 +512,8 @@ Outcome Session::handle_v(std::string_view p) {
             return reply(kErrSyntax);
         uint32_t tid = thread_of(static_cast<uint32_t>(process));
         if (!processes() || !tid) return reply(kErrThread);
-        hidden_.erase(std::remove(hidden_.begin(), hidden_.end(), static_cast<uint32_t>(process)), hidden_.end());
-        if (!known(static_cast<uint32_t>(process))) known_.push_back(static_cast<uint32_t>(process));
+        hidden_.erase(static_cast<uint32_t>(process));
+        known_.insert(static_cast<uint32_t>(process));
         StopReply stop = stop_;
         stop.kind = StopReply::Kind::Signal;
         stop.signal = kSigTrap;

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -133,6 +134,8 @@ public:
     // mode ("!"), so every address space is a process (an inferior). Plain
     // `target remote` keeps one inferior, whatever gdb offered.
     bool processes() const { return multiprocess_ && extended_; }
+    // New processes can be announced to gdb as exec events (it offered them).
+    bool announces_processes() const { return processes() && exec_events_; }
     // Plain `target remote` after gdb negotiated multiprocess ids: the whole
     // system is one process with this pid (gdb shows threads as "1.TID").
     static constexpr uint32_t kWholeSystem = 1;
@@ -143,7 +146,8 @@ public:
     bool hidden(uint32_t process) const;
     // gdb has heard of this process (in a thread list or a stop reply); a
     // process it has not is announced to it when it first runs. Once gdb has
-    // resumed the system, thread lists show known processes only: gdb adds
+    // resumed the system, thread lists show known processes only (when gdb
+    // takes exec events, announces_processes()): gdb adds
     // an inferior for a new process found in a list at a stop, but then
     // reports the stop as if that process's thread had stopped. A new
     // process reaches gdb in a stop reply of its own instead.
@@ -179,8 +183,9 @@ private:
     bool no_ack_ = false;
     bool multiprocess_ = false;  // gdb offered multiprocess+ (so we offered it too)
     bool extended_ = false;      // "!"
-    std::vector<uint32_t> hidden_;  // processes detached with D;PID
-    std::vector<uint32_t> known_;   // processes gdb has heard of
+    bool exec_events_ = false;   // gdb offered exec-events+ (new processes are announced as execs)
+    std::set<uint32_t> hidden_;  // processes detached with D;PID
+    std::set<uint32_t> known_;   // processes gdb has heard of
     bool resumed_ = false;          // gdb has let the system run since it connected
     StopReply stop_{};
     uint32_t general_ = 0;

@@ -230,7 +230,7 @@ bool GdbStub::on_stop(Machine& machine, Task& task, const StopEvent& ev, user_re
 }
 
 void GdbStub::announce_new_process(Task& task) {
-    if (!session_->processes() || !running_ || !task.vspace()) return;
+    if (!session_->announces_processes() || !running_ || !task.vspace()) return;
     const uint32_t process = task.vspace()->id();
     if (session_->known(process) || session_->hidden(process) || unannounced_.count(process)) return;
     StopReply stop;

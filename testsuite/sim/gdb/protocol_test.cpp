@@ -559,9 +559,18 @@ TEST_CASE("host I/O: only the files the stub names, read-only, in bounded pieces
     CHECK(f.ask("vFile:open:" + path + ",0,0") == "F-1,18");
 }
 
-TEST_CASE("session: after a resume, a new process reaches gdb in a stop reply, not in a list") {
+TEST_CASE("session: a gdb that takes no exec events sees every process in lists") {
     Fixture f;
     f.ask("qSupported:multiprocess+");
+    f.ask("!");
+    CHECK_FALSE(f.session.announces_processes());
+    CHECK(f.session.handle("vCont;c").kind == Outcome::Kind::Resume);
+    CHECK(f.ask("qfThreadInfo") == "mp1.1,p3.7");
+}
+
+TEST_CASE("session: after a resume, a new process reaches gdb in a stop reply, not in a list") {
+    Fixture f;
+    f.ask("qSupported:multiprocess+;exec-events+");
     f.ask("!");
     CHECK(f.session.handle("vCont;c").kind == Outcome::Kind::Resume);
     // Neither process was listed before the resume: both are new to gdb.
