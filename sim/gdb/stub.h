@@ -276,7 +276,9 @@ private:
     std::set<uint32_t> unannounced_;  // processes with no ELF to announce (announce_new_process)
     std::vector<uint32_t> gone_;        // address spaces destroyed, not yet reported (report_gone_process)
     bool report_exits_ = false;          // monitor exits on
-    std::map<uint32_t, int> last_signal_;  // process -> the fault signal gdb last saw in it
+    // process -> the fault gdb saw in it that its task has not survived (yet):
+    // {task, signal}; forgotten when that task runs again.
+    std::map<uint32_t, std::pair<uint32_t, int>> last_signal_;
 };
 
 }  // namespace helios::sim

@@ -77,6 +77,11 @@ bool GdbStub::before_run(Machine& machine, Task& task) {
     if (!uart_out_.empty() && (uart_out_.size() >= 256 || uart_out_.back() == '\n')) send_console_output();
     while (session_ && report_gone_process(&task)) {
     }
+    if (!last_signal_.empty() && task.vspace()) {
+        // The faulting task runs again: the fault did not end its process.
+        auto seen = last_signal_.find(task.vspace()->id());
+        if (seen != last_signal_.end() && seen->second.first == task.id()) last_signal_.erase(seen);
+    }
     if (!session_) return false;
     announce_new_process(task);
     if (!session_) return false;
@@ -213,7 +218,7 @@ bool GdbStub::on_stop(Machine& machine, Task& task, const StopEvent& ev, user_re
 
     // A fault: gdb sees it first, at the faulting instruction.
     stop.signal = gdb_signal(ev.signo);
-    if (task.vspace() && last_signal_.size() < 4096) last_signal_[task.vspace()->id()] = stop.signal;
+    if (task.vspace() && last_signal_.size() < 4096) last_signal_[task.vspace()->id()] = {task.id(), stop.signal};
     if (stepping) step_task_ = 0;
     const uint64_t rip_before = regs.rip;
     Decision d = serve(&task, &regs, stop, true);
@@ -239,8 +244,8 @@ void GdbStub::announce_new_process(Task& task) {
     stop.reason = StopReply::Reason::Exec;
     stop.exec_path = exec_file(process, true);
     if (stop.exec_path.empty()) {
-        // No ELF to give gdb (a program not in the image, or not named yet):
-        // gdb sees its threads at the next stop instead.
+        // No ELF to give gdb (a program not in the image, or not named):
+        // gdb hears of the process if one of its threads stops (a fault).
         unannounced_.insert(process);
         return;
     }
@@ -266,7 +271,7 @@ bool GdbStub::report_gone_process(Task* task) {
     auto sig = last_signal_.find(process);
     if (sig != last_signal_.end()) {
         stop.kind = StopReply::Kind::Killed;  // it died of the fault gdb saw
-        stop.signal = sig->second;
+        stop.signal = sig->second.second;
         last_signal_.erase(sig);
     } else {
         stop.kind = StopReply::Kind::Exited;

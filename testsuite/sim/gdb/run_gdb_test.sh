@@ -95,6 +95,10 @@ fi
   echo "set pagination off"
   echo "set confirm off"
   echo "set width 0"
+  # gdb gives up on a reply after 2 s by default; on a loaded machine (a
+  # test run beside a build) that desynchronises the session. The run is
+  # still bounded by the deadlines below.
+  echo "set remotetimeout 20"
   if [ -n "$extended" ]; then
     echo "target extended-remote $sock"
   else
