@@ -75,8 +75,12 @@ fi
 
 # The name the program runs under: its own for a program init loads (the
 # procinfo name), "init" when it is the image's init.
+# The listing is read whole first: `tar | grep -q` under pipefail fails
+# whenever grep exits before tar has written everything (SIGPIPE), which
+# silently bound the breakpoints to init.
 program=$name
-if ! tar -tf "$image" | grep -Eq "(^|/)$name\$"; then program=init; fi
+listing=$(tar -tf "$image") || { echo "debug-driver: cannot list $image" >&2; exit 1; }
+if ! grep -Eq "(^|/)$name\$" <<<"$listing"; then program=init; fi
 if [ -z "$brk" ]; then
   case "$name" in serial) brk=handle_irq ;; *) brk=main ;; esac
 fi

@@ -24,7 +24,11 @@ HostResult<std::unique_ptr<GdbStub>> GdbStub::create(const GdbStubOptions& optio
 }
 
 // The extracted files go with extracted_ (ExtractDir's destructor).
-GdbStub::~GdbStub() = default;
+GdbStub::~GdbStub() {
+    if (machine_)
+        for (unsigned port = 0; port < 2; ++port)
+            if (uart_show_[port]) machine_->listen_to_uart(port, nullptr);
+}
 
 void GdbStub::new_client() {
     session_ = std::make_unique<gdb::Session>(static_cast<gdb::Target&>(*this), options_.wait);
@@ -48,6 +52,16 @@ void GdbStub::client_gone() {
     ++dr_generation_;
     sticky_.clear();
     forced_program_.clear();
+    bind_notes_.clear();
+    unannounced_.clear();
+    gone_.clear();
+    last_signal_.clear();
+    report_exits_ = false;
+    for (unsigned port = 0; port < 2; ++port) {
+        if (uart_show_[port] && machine_) machine_->listen_to_uart(port, nullptr);
+        uart_show_[port] = false;
+    }
+    uart_out_.clear();
     step_task_ = 0;
     step_via_kernel_ = false;
     stepover_task_ = 0;
@@ -115,6 +129,19 @@ void GdbStub::apply_resume(const std::vector<gdb::ResumeAction>& actions, Decisi
     }
 }
 
+void GdbStub::send_console_output() {
+    if (!running_ || !session_ || !server_->connected()) return;
+    // O packets: gdb prints them while it waits for a stop reply. Sent in
+    // pieces well inside the packet size (hex doubles them).
+    for (std::string* text : {&bind_notes_, &uart_out_}) {
+        for (size_t at = 0; at < text->size(); at += 1024) {
+            std::string_view part = std::string_view(*text).substr(at, 1024);
+            if (!server_->send_packet("O" + gdb::encode_hex(part))) break;
+        }
+        text->clear();
+    }
+}
+
 bool GdbStub::deadline_passed() const {
     return machine_ && machine_->timed_out();
 }
@@ -149,7 +176,8 @@ GdbStub::Decision GdbStub::serve(Task* task, user_regs_struct* regs, const StopR
     unprotect_all();
     running_ = false;
     session_->set_stop(stop);
-    if (announce && !server_->send_packet(gdb::format_stop_reply(stop))) {
+    if (announce) send_console_output();  // what the system printed before it stopped comes first
+    if (announce && !server_->send_packet(session_->format_stop(stop))) {
         client_gone();
         decision.how = Decision::How::Detached;
         cur_task_ = nullptr;
@@ -212,6 +240,7 @@ GdbStub::Decision GdbStub::serve(Task* task, user_regs_struct* regs, const StopR
                             apply_resume(out.actions, decision);
                             running_ = true;
                             done = true;
+                            send_console_output();
                             // Packets gdb sent after the resume wait for the next stop.
                             for (size_t k = i + 1; k < batch.size(); ++k) {
                                 if (batch[k].kind == InputKind::Packet)
@@ -223,6 +252,12 @@ GdbStub::Decision GdbStub::serve(Task* task, user_regs_struct* regs, const StopR
                             client_gone();
                             decision.how = Decision::How::Detached;
                             done = true;
+                            break;
+                        case gdb::Outcome::Kind::KillLater:
+                            // The run ends once gdb resumes or leaves; meanwhile
+                            // it may kill its other inferiors.
+                            machine_->request_exit(137, "killed by the debugger");
+                            ok = ok && server_->send_packet(out.reply);
                             break;
                         case gdb::Outcome::Kind::Kill:
                             if (!out.reply.empty()) (void)server_->send_packet(out.reply);

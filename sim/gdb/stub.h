@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -74,6 +75,7 @@ public:
     void on_exit(Machine& machine, int exit_code) override;
     int attention_fd() const override { return server_ ? server_->attention_fd() : -1; }
     bool on_attention(Machine& machine, Task& task, user_regs_struct& regs) override;
+    void address_space_gone(uint32_t id) override;
 
 private:
     // How gdb let the system go after a stop.
@@ -103,14 +105,18 @@ private:
     // ---- gdb::Target ----
     std::vector<gdb::ThreadInfo> threads() override;
     bool thread_alive(uint32_t tid) override;
+    uint32_t process_of(uint32_t tid) override;
     bool read_registers(uint32_t tid, gdb::RegisterFile& regs) override;
     bool write_registers(uint32_t tid, const gdb::RegisterFile& regs) override;
     size_t read_memory(uint32_t tid, uint64_t addr, uint8_t* buf, size_t len) override;
     size_t write_memory(uint32_t tid, uint64_t addr, const uint8_t* buf, size_t len) override;
-    int insert_point(uint32_t tid, gdb::PointType type, uint64_t addr, uint64_t kind) override;
-    int remove_point(uint32_t tid, gdb::PointType type, uint64_t addr, uint64_t kind) override;
-    std::string exec_file(uint32_t tid) override;
+    int insert_point(uint32_t tid, uint32_t process, gdb::PointType type, uint64_t addr, uint64_t kind) override;
+    int remove_point(uint32_t tid, uint32_t process, gdb::PointType type, uint64_t addr, uint64_t kind) override;
+    std::string exec_file(uint32_t id, bool by_process) override;
+    std::shared_ptr<const std::string> file(std::string_view path) override;
     std::string monitor(std::string_view command) override;
+    // `monitor uart PORT ...`: typing into a UART, showing its output.
+    std::string monitor_uart(std::string_view args);
 
     // ---- the connection ----
     void new_client();
@@ -132,17 +138,38 @@ private:
     // ---- tasks, programs, memory ----
     Task* task_by_id(uint32_t tid);
     std::string program_of(VSpace& vs);
+    // The program of process (address space) `id`, live or remembered; "" when never known.
+    std::string program_of_process(uint32_t id);
+    // The ELF of `program` from the image, kept for vFile and written to the
+    // private directory (a gdb given a local sysroot opens it there); "" when absent.
+    std::string exec_path_for(const std::string& program);
+    // In the multiprocess view, the first run of an address space gdb has not
+    // heard of is reported as an exec event: gdb adds the inferior, loads its
+    // program and inserts its breakpoints, then resumes by itself.
+    void announce_new_process(Task& task);
+    // In the multiprocess view, an address space gdb knows that the kernel
+    // destroyed is reported as that process's exit (W;process:PID, or
+    // X;process:PID with the signal it last stopped with): gdb prints it,
+    // drops the inferior's threads and stops, as for any process exit.
+    // Returns true when it reported one. Only with `monitor exits on`: gdb
+    // then selects the dead inferior, and `continue` needs `inferior N`
+    // first; by default a gone process stays listed, with no threads.
+    bool report_gone_process(Task* task);
     // "running", "blocked in recv", ...: for qThreadExtraInfo and `monitor tasks`.
     static std::string task_state(Kernel& kernel, Task& t);
     size_t copy_memory(uint32_t tid, uint64_t addr, uint8_t* buf, size_t len, bool write);
     bool phys_ok(uint64_t phys, size_t len) const;
 
     // ---- breakpoints ----
-    // The program a breakpoint or watchpoint (named by sticky_key) applies to.
-    std::string scope_for(uint32_t tid, const std::string& sticky_key);
+    // The program a breakpoint or watchpoint (named by sticky_key) applies
+    // to: that of `process` in the multiprocess view, else as documented above.
+    std::string scope_for(uint32_t tid, uint32_t process, const std::string& sticky_key);
     // gdb's Z0/z0 (the rest of insert_point/remove_point); errno-style results.
-    int insert_break(uint32_t tid, uint64_t addr);
-    int remove_break(uint32_t tid, uint64_t addr);
+    int insert_break(uint32_t tid, uint32_t process, uint64_t addr);
+    int remove_break(uint32_t tid, uint32_t process, uint64_t addr);
+    // Sends what gdb should print while the system runs (O packets): new
+    // breakpoint bindings, forwarded UART output. Only while gdb waits for a stop.
+    void send_console_output();
     void insert_all();
     void insert_in(VSpace& vs);
     void remove_all();
@@ -154,7 +181,7 @@ private:
 
     // ---- watchpoints ----
     // gdb's Z2-Z4/z2-z4 (the rest of insert_point/remove_point); errno-style results.
-    int insert_watch(uint32_t tid, gdb::PointType type, uint64_t addr, uint64_t len);
+    int insert_watch(uint32_t tid, uint32_t process, gdb::PointType type, uint64_t addr, uint64_t len);
     int remove_watch(gdb::PointType type, uint64_t addr, uint64_t len);
     // Debug registers when this machine's CPU honours them (a one-off probe:
     // some virtual machines accept DR writes but never trap), else emulated
@@ -238,9 +265,22 @@ private:
     std::chrono::steady_clock::time_point client_since_{};
     bool client_spoke_ = false;
 
-    // Executables extracted from the image for qXfer:exec-file:read.
+    // Executables extracted from the image for qXfer:exec-file:read: program
+    // -> path, and path -> contents (what vFile serves).
     gdb::ExtractDir extracted_;
     std::map<std::string, std::string> exec_paths_;
+    std::map<std::string, std::shared_ptr<const std::string>, std::less<>> exec_files_;
+
+    // What gdb is told while the system runs (send_console_output).
+    std::string bind_notes_;        // "breakpoint at ... applies to program ..." (plain view)
+    bool uart_show_[2] = {false, false};  // monitor uart comN show on
+    std::string uart_out_;          // forwarded UART output not yet sent
+    std::set<uint32_t> unannounced_;  // processes with no ELF to announce (announce_new_process)
+    std::vector<uint32_t> gone_;        // address spaces destroyed, not yet reported (report_gone_process)
+    bool report_exits_ = false;          // monitor exits on
+    // process -> the fault gdb saw in it that its task has not survived (yet):
+    // {task, signal}; forgotten when that task runs again.
+    std::map<uint32_t, std::pair<uint32_t, int>> last_signal_;
 };
 
 }  // namespace helios::sim

@@ -20,13 +20,31 @@ constexpr uint8_t kInt3 = 0xCC;
 
 using gdb::PointType;
 
-std::string GdbStub::scope_for(uint32_t tid, const std::string& sticky_key) {
-    if (!forced_program_.empty()) return sticky_[sticky_key] = forced_program_;
+std::string GdbStub::scope_for(uint32_t tid, uint32_t process, const std::string& sticky_key) {
+    // Multiprocess view: gdb inserts each inferior's points after selecting
+    // that process, so the process says whose they are.
+    if (process) return program_of_process(process);
     auto it = sticky_.find(sticky_key);
-    if (it != sticky_.end()) return it->second;
-    Task* t = task_by_id(tid);
-    if (!t || !t->vspace()) return "";
-    return sticky_[sticky_key] = program_of(*t->vspace());
+    std::string program;
+    if (!forced_program_.empty()) {
+        program = forced_program_;
+    } else if (it != sticky_.end()) {
+        return it->second;
+    } else {
+        Task* t = task_by_id(tid);
+        if (!t || !t->vspace()) return "";
+        program = program_of(*t->vspace());
+    }
+    if (it != sticky_.end() && it->second == program) return program;
+    sticky_[sticky_key] = program;
+    // A new binding: say where the point went (gdb prints it when the system
+    // next runs; `monitor points` lists them). Keys: "bADDR", "wTYPE:ADDR:LEN".
+    std::string addr = sticky_key.substr(sticky_key[0] == 'b' ? 1 : sticky_key.find(':') + 1);
+    addr = addr.substr(0, addr.find(':'));
+    if (bind_notes_.size() < 4096)
+        bind_notes_ += fmt::format("helios-sim: {} at 0x{} applies to program '{}'\n",
+                                   sticky_key[0] == 'b' ? "breakpoint" : "watchpoint", addr, program);
+    return program;
 }
 
 bool GdbStub::in_scope(VSpace& vs, uint64_t addr) {
@@ -123,19 +141,20 @@ void GdbStub::rearm(uint64_t phys) {
 }
 
 // gdb's Z and z packets: breakpoints here, watchpoints in stub_watchpoints.cpp.
-int GdbStub::insert_point(uint32_t tid, PointType type, uint64_t addr, uint64_t kind) {
+int GdbStub::insert_point(uint32_t tid, uint32_t process, PointType type, uint64_t addr, uint64_t kind) {
     if (type == PointType::HwBreak) return -1;
-    if (!task_by_id(tid)) return 3;  // ESRCH
-    return type == PointType::SwBreak ? insert_break(tid, addr) : insert_watch(tid, type, addr, kind);
+    if (!task_by_id(tid) && (!process || program_of_process(process).empty())) return 3;  // ESRCH
+    return type == PointType::SwBreak ? insert_break(tid, process, addr)
+                                      : insert_watch(tid, process, type, addr, kind);
 }
 
-int GdbStub::remove_point(uint32_t tid, PointType type, uint64_t addr, uint64_t kind) {
+int GdbStub::remove_point(uint32_t tid, uint32_t process, PointType type, uint64_t addr, uint64_t kind) {
     if (type == PointType::HwBreak) return -1;
-    return type == PointType::SwBreak ? remove_break(tid, addr) : remove_watch(type, addr, kind);
+    return type == PointType::SwBreak ? remove_break(tid, process, addr) : remove_watch(type, addr, kind);
 }
 
-int GdbStub::insert_break(uint32_t tid, uint64_t addr) {
-    std::string program = scope_for(tid, fmt::format("b{:x}", addr));
+int GdbStub::insert_break(uint32_t tid, uint32_t process, uint64_t addr) {
+    std::string program = scope_for(tid, process, fmt::format("b{:x}", addr));
     for (const SwBreak& b : breaks_)
         if (b.addr == addr && b.program == program) return 0;
     // Refuse an address no live address space of the program has mapped:
@@ -154,8 +173,9 @@ int GdbStub::insert_break(uint32_t tid, uint64_t addr) {
     return 0;
 }
 
-int GdbStub::remove_break(uint32_t tid, uint64_t addr) {
-    std::string program = scope_for(tid, fmt::format("b{:x}", addr));
+int GdbStub::remove_break(uint32_t tid, uint32_t process, uint64_t addr) {
+    std::string program = scope_for(tid, process, fmt::format("b{:x}", addr));
+    if (process && program.empty()) return 0;  // a process never named: it has no points
     auto it = std::find_if(breaks_.begin(), breaks_.end(),
                            [&](const SwBreak& b) { return b.addr == addr && b.program == program; });
     if (it == breaks_.end())

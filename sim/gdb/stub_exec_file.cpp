@@ -1,4 +1,4 @@
-// GdbStub: the executable of a thread's program, extracted from the image for qXfer:exec-file:read.
+// GdbStub: each program's executable from the image, named by qXfer:exec-file:read and served by vFile.
 #include "sim/gdb/stub.h"
 
 #include <fstream>
@@ -10,10 +10,20 @@
 
 namespace helios::sim {
 
-std::string GdbStub::exec_file(uint32_t tid) {
-    Task* t = task_by_id(tid);
-    if (!t || !t->vspace() || options_.image_path.empty()) return "";
-    std::string program = program_of(*t->vspace());
+std::string GdbStub::exec_file(uint32_t id, bool by_process) {
+    if (by_process) return exec_path_for(program_of_process(id));
+    Task* t = task_by_id(id);
+    if (!t || !t->vspace()) return "";
+    return exec_path_for(program_of(*t->vspace()));
+}
+
+std::shared_ptr<const std::string> GdbStub::file(std::string_view path) {
+    auto it = exec_files_.find(path);
+    return it != exec_files_.end() ? it->second : nullptr;
+}
+
+std::string GdbStub::exec_path_for(const std::string& program) {
+    if (program.empty() || options_.image_path.empty()) return "";
     auto it = exec_paths_.find(program);
     if (it != exec_paths_.end()) return it->second;
     std::ifstream in(options_.image_path, std::ios::binary);
@@ -37,6 +47,7 @@ std::string GdbStub::exec_file(uint32_t tid) {
         return "";
     }
     exec_paths_[program] = *written;
+    exec_files_[*written] = std::make_shared<const std::string>(reinterpret_cast<const char*>(e.data), e.size);
     return *written;
 }
 

@@ -73,6 +73,18 @@ bool GdbStub::before_run(Machine& machine, Task& task) {
         (void)serve(&task, nullptr, stop, !fresh);
     }
     if (!session_) return false;
+    // Forwarded UART output, a line (or a good piece) at a time.
+    if (!uart_out_.empty() && (uart_out_.size() >= 256 || uart_out_.back() == '\n')) send_console_output();
+    while (session_ && report_gone_process(&task)) {
+    }
+    if (!last_signal_.empty() && task.vspace()) {
+        // The faulting task runs again: the fault did not end its process.
+        auto seen = last_signal_.find(task.vspace()->id());
+        if (seen != last_signal_.end() && seen->second.first == task.id()) last_signal_.erase(seen);
+    }
+    if (!session_) return false;
+    announce_new_process(task);
+    if (!session_) return false;
     if (task.vspace() && !armed_.count(task.vspace()->id()) &&
         (!breaks_.empty() || (watch_mode_ == WatchMode::Page && !watches_.empty()))) {
         insert_in(*task.vspace());
@@ -206,6 +218,7 @@ bool GdbStub::on_stop(Machine& machine, Task& task, const StopEvent& ev, user_re
 
     // A fault: gdb sees it first, at the faulting instruction.
     stop.signal = gdb_signal(ev.signo);
+    if (task.vspace() && last_signal_.size() < 4096) last_signal_[task.vspace()->id()] = {task.id(), stop.signal};
     if (stepping) step_task_ = 0;
     const uint64_t rip_before = regs.rip;
     Decision d = serve(&task, &regs, stop, true);
@@ -221,8 +234,63 @@ bool GdbStub::on_stop(Machine& machine, Task& task, const StopEvent& ev, user_re
     return true;
 }
 
+void GdbStub::announce_new_process(Task& task) {
+    if (!session_->announces_processes() || !running_ || !task.vspace()) return;
+    const uint32_t process = task.vspace()->id();
+    if (session_->known(process) || session_->hidden(process) || unannounced_.count(process)) return;
+    StopReply stop;
+    stop.signal = gdb::kSigTrap;
+    stop.thread = task.id();
+    stop.reason = StopReply::Reason::Exec;
+    stop.exec_path = exec_file(process, true);
+    if (stop.exec_path.empty()) {
+        // No ELF to give gdb (a program not in the image, or not named):
+        // gdb hears of the process if one of its threads stops (a fault).
+        unannounced_.insert(process);
+        return;
+    }
+    gdb::log().debug("gdb: new process {} ({}) announced", process, stop.exec_path);
+    (void)serve(&task, nullptr, stop, true);
+}
+
+void GdbStub::address_space_gone(uint32_t id) {
+    // programs_ keeps its name: gdb may still remove the points of the
+    // inferior before it hears that the process is gone.
+    if (report_exits_ && session_ && session_->processes() && session_->known(id) && gone_.size() < 4096)
+        gone_.push_back(id);
+}
+
+bool GdbStub::report_gone_process(Task* task) {
+    if (!running_ || gone_.empty() || !session_) return false;
+    const uint32_t process = gone_.front();
+    gone_.erase(gone_.begin());
+    if (!session_->known(process)) return false;
+    session_->forget(process);
+    StopReply stop;
+    stop.process = process;
+    auto sig = last_signal_.find(process);
+    if (sig != last_signal_.end()) {
+        stop.kind = StopReply::Kind::Killed;  // it died of the fault gdb saw
+        stop.signal = sig->second.second;
+        last_signal_.erase(sig);
+    } else {
+        stop.kind = StopReply::Kind::Exited;
+        stop.exit_code = 0;
+    }
+    gdb::log().debug("gdb: process {} is gone", process);
+    (void)serve(task, nullptr, stop, true);
+    return true;
+}
+
 void GdbStub::on_idle(Machine& machine) {
     machine_ = &machine;
+    send_console_output();
+    if (session_ && !gone_.empty()) {
+        Task* any = machine.kernel().init_task();
+        while (session_ && report_gone_process(any)) {
+        }
+        return;
+    }
     bool fresh = false;
     if (!poll_client(true, fresh)) return;
     // Every task is blocked: the stop names gdb's current thread (or init).
@@ -261,7 +329,8 @@ void GdbStub::on_exit(Machine& machine, int exit_code) {
         StopReply stop;
         stop.kind = StopReply::Kind::Exited;
         stop.exit_code = exit_code;
-        if (server_->send_packet(gdb::format_stop_reply(stop))) {
+        send_console_output();
+        if (server_->send_packet(session_->format_stop(stop))) {
             // gdb closes the connection once it has mourned the process; give
             // it a moment (and answer what it asks meanwhile).
             for (int i = 0; i < 20 && server_->connected(); ++i) {

@@ -46,13 +46,28 @@ std::vector<gdb::ThreadInfo> GdbStub::threads() {
     if (!machine_) return out;
     for (Task* t : machine_->tasks()) {
         if (t->exited || !t->vspace()) continue;
-        out.push_back({t->id(), machine_->task_name(*t), task_state(machine_->kernel(), *t)});
+        out.push_back({t->id(), t->vspace()->id(), machine_->task_name(*t), task_state(machine_->kernel(), *t)});
     }
     return out;
 }
 
 bool GdbStub::thread_alive(uint32_t tid) {
     return task_by_id(tid) != nullptr;
+}
+
+uint32_t GdbStub::process_of(uint32_t tid) {
+    Task* t = task_by_id(tid);
+    return t && t->vspace() ? t->vspace()->id() : 0;
+}
+
+std::string GdbStub::program_of_process(uint32_t id) {
+    if (!machine_ || id == 0) return "";
+    for (Task* t : machine_->tasks())
+        if (t->vspace() && t->vspace()->id() == id && !t->exited) return program_of(*t->vspace());
+    // Gone (a driver that crashed): its points still belong to its program,
+    // which a restarted instance runs again.
+    auto it = programs_.find(id);
+    return it != programs_.end() ? it->second : "";
 }
 
 }  // namespace helios::sim

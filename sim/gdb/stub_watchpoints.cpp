@@ -37,13 +37,13 @@ int prot_of_flags(unsigned flags) {
 
 }  // namespace
 
-int GdbStub::insert_watch(uint32_t tid, PointType type, uint64_t addr, uint64_t len) {
+int GdbStub::insert_watch(uint32_t tid, uint32_t process, PointType type, uint64_t addr, uint64_t len) {
     if (page_watches()) {
         // Emulated: any length up to a page, any number (within reason).
         if (len == 0 || len > HELIOS_PAGE_SIZE || addr + len < addr) return 22;  // EINVAL
         if (watches_.size() >= 64) return 28;                                    // ENOSPC
         watches_.push_back(
-            {scope_for(tid, fmt::format("w{}:{:x}:{:x}", static_cast<int>(type), addr, len)), type, addr, len, {}});
+            {scope_for(tid, process, fmt::format("w{}:{:x}:{:x}", static_cast<int>(type), addr, len)), type, addr, len, {}});
         return 0;
     }
     // A watchpoint: aligned pieces of 1, 2, 4 or 8 bytes, one debug register each.
@@ -58,7 +58,7 @@ int GdbStub::insert_watch(uint32_t tid, PointType type, uint64_t addr, uint64_t 
     int free_slots = 0;
     for (int s : slot_owner_) free_slots += s < 0;
     if (static_cast<int>(pieces.size()) > free_slots) return 28;  // ENOSPC
-    Watch w{scope_for(tid, fmt::format("w{}:{:x}:{:x}", static_cast<int>(type), addr, len)), type, addr, len, {}};
+    Watch w{scope_for(tid, process, fmt::format("w{}:{:x}:{:x}", static_cast<int>(type), addr, len)), type, addr, len, {}};
     int index = static_cast<int>(watches_.size());
     for (auto [a, size] : pieces) {
         for (int s = 0; s < 4; ++s) {

@@ -5,6 +5,8 @@
 
 #include <sys/user.h>
 
+#include <cstdint>
+
 namespace helios {
 class Task;
 }
@@ -30,6 +32,10 @@ public:
     // Every task is blocked and the machine waits for input (called about
     // every 50 ms of wall time meanwhile): the debugger may stop the system.
     virtual void on_idle(Machine& machine) { (void)machine; }
+    // The kernel destroyed address space `id` (its program exited, crashed
+    // and was cleaned up, or was killed). Called inside the kernel: only
+    // note it; report it at the next before_run or on_idle.
+    virtual void address_space_gone(uint32_t id) { (void)id; }
     // The run is over (init exited, timeout, deadlock): tell the debugger.
     virtual void on_exit(Machine& machine, int exit_code) = 0;
 

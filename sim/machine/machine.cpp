@@ -67,7 +67,10 @@ Status Machine::boot(const std::vector<uint8_t>& image) {
         SerialLine& line = serial_[i];
         line.far_end = parse_char_backend(config_.*wiring.far_end, err, wiring.name);
         if (!line.far_end) return Status::failure(fmt::format("{}: {}", wiring.option, err));
-        line.uart.on_tx = [&line](uint8_t b) { line.far_end->write(&b, 1); };
+        line.uart.on_tx = [&line](uint8_t b) {
+            line.far_end->write(&b, 1);
+            if (line.listener) line.listener(b);
+        };
         line.uart.on_irq_change = bus_.attach({wiring.name, wiring.base, kUartPorts, wiring.irq,
                                                [&line](unsigned offset) { return line.uart.read(offset); },
                                                [&line](unsigned offset, uint8_t b) { line.uart.write(offset, b); }});

@@ -23,6 +23,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,6 +109,7 @@ public:
     void vspace_destroyed(VSpace& vs) {
         if (invariants_) invariants_->told().vspace_gone(vs.id());
         husks_->forget_vspace(vs);
+        if (debug_) debug_->address_space_gone(vs.id());
     }
     void task_destroyed(Task& task) { husks_->forget_task(task); }
     void task_exited(Task& task, uint64_t status);
@@ -160,6 +162,16 @@ public:
     // never without --timeout). Waits outside the run loop, such as the
     // debugger stub's wait for gdb, poll it so the timeout stays a hard bound.
     bool timed_out() const { return watchdog_.timed_out(); }
+    // ---- the debugger's console (`monitor uart`, serial_input.cpp) ----
+    // Types `bytes` into serial port `port` (0 = COM1), as input from its far
+    // end would arrive: fed at kernel-entry boundaries as the receive FIFO has
+    // room, each piece applied and recorded as a UartInput injection, so a
+    // recording of the session replays exactly. Fails under replay (input
+    // then comes from the recording only) and for a port that does not exist.
+    Status type_into_uart(unsigned port, const std::vector<uint8_t>& bytes);
+    // Calls `listener` with every byte the guest transmits on `port`, besides
+    // sending it to the far end; an empty function removes it.
+    void listen_to_uart(unsigned port, std::function<void(uint8_t)> listener);
     // End the run at the next iteration of the loop, before any guest runs
     // again (the debugger's `kill`, Ctrl-A x). A person's decision, not the
     // guest's: a recording notes after which boundary it came (a `quit`
@@ -173,6 +185,8 @@ private:
         Uart16550 uart;
         std::unique_ptr<CharBackend> far_end;
         std::optional<uint8_t> corrupt_next;  // uart-corrupt: XOR the next received byte with this
+        std::deque<uint8_t> typed;             // type_into_uart: still to be received
+        std::function<void(uint8_t)> listener;  // listen_to_uart
     };
 
     // ---- the run loop (run_loop.cpp) ----

@@ -6,6 +6,23 @@
 
 namespace helios::sim {
 
+Status Machine::type_into_uart(unsigned port, const std::vector<uint8_t>& bytes) {
+    if (port >= kSerialPorts) return Status::failure(fmt::format("there is no COM{}", port + 1));
+    if (config_.replay) return Status::failure("a replay takes its input from the recording only");
+    SerialLine& line = serial_[port];
+    // Bounded: what a person types, not a file.
+    constexpr size_t kMaxTyped = 64 * 1024;
+    if (line.typed.size() + bytes.size() > kMaxTyped)
+        return Status::failure(fmt::format("COM{} already has {} bytes waiting to be received", port + 1,
+                                           line.typed.size()));
+    line.typed.insert(line.typed.end(), bytes.begin(), bytes.end());
+    return Status::success();
+}
+
+void Machine::listen_to_uart(unsigned port, std::function<void(uint8_t)> listener) {
+    if (port < kSerialPorts) serial_[port].listener = std::move(listener);
+}
+
 void Machine::poll_input() {
     for (unsigned index = 0; index < kSerialPorts; ++index) {
         SerialLine& line = serial_[index];
@@ -14,6 +31,19 @@ void Machine::poll_input() {
         uint8_t buf[16];
         size_t space = line.uart.rx_space();
         if (space == 0) continue;
+        if (!line.typed.empty()) {
+            // Typed from the debugger: an injection like --inject's, applied
+            // and recorded here, at this boundary.
+            Injection inj;
+            inj.kind = Injection::Kind::UartInput;
+            inj.port = index;
+            while (!line.typed.empty() && inj.bytes.size() < space) {
+                inj.bytes.push_back(line.typed.front());
+                line.typed.pop_front();
+            }
+            apply_injection(inj);
+            continue;  // the far end's input waits for the next boundary
+        }
         size_t n = line.far_end->read(buf, space < sizeof buf ? space : sizeof buf);
         if (n == 0) continue;
         if (recorder_) {
@@ -65,6 +95,8 @@ void Machine::note_quit_request() {
 
 bool Machine::has_live_input() const {
     if (next_injection_ < schedule_.size()) return true;  // scheduled input is still to come
+    for (const SerialLine& line : serial_)
+        if (!line.typed.empty()) return true;  // typed from the debugger, still to be received
     // A replayed quit still to come: the recorded run idled until a person
     // quit it, and so does the replay (no deadlock before that boundary).
     if (config_.replay) return config_.replay->quit_boundary && *config_.replay->quit_boundary > boundary_;
@@ -75,7 +107,7 @@ bool Machine::has_live_input() const {
 
 bool Machine::has_buffered_input() const {
     for (const SerialLine& line : serial_)
-        if (line.far_end->has_buffered_input()) return true;
+        if (line.far_end->has_buffered_input() || !line.typed.empty()) return true;
     return false;
 }
 

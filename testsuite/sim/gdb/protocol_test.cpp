@@ -17,7 +17,7 @@ using namespace helios::sim::gdb;
 
 namespace {
 
-// A target with two threads and 64 KiB of memory at 0x400000.
+// A target with two threads (1 in process 1, 7 in process 3) and 64 KiB of memory at 0x400000.
 class FakeTarget : public Target {
 public:
     static constexpr uint64_t kBase = 0x400000;
@@ -31,8 +31,11 @@ public:
         regs[7].set(kRip, 0x402000);
         for (size_t i = 0; i < mem.size(); ++i) mem[i] = static_cast<uint8_t>(i);
     }
-    std::vector<ThreadInfo> threads() override { return {{1, "init", "running"}, {7, "a<b>&\"c'", "blocked"}}; }
+    std::vector<ThreadInfo> threads() override {
+        return {{1, 1, "init", "running"}, {7, 3, "a<b>&\"c'", "blocked"}};
+    }
     bool thread_alive(uint32_t tid) override { return regs.count(tid) != 0; }
+    uint32_t process_of(uint32_t tid) override { return tid == 1 ? 1 : tid == 7 ? 3 : 0; }
     bool read_registers(uint32_t tid, RegisterFile& r) override {
         r = regs.at(tid);
         return true;
@@ -54,16 +57,24 @@ public:
         std::memcpy(mem.data() + (addr - kBase), buf, n);
         return n;
     }
-    int insert_point(uint32_t tid, PointType type, uint64_t addr, uint64_t kind) override {
+    int insert_point(uint32_t tid, uint32_t process, PointType type, uint64_t addr, uint64_t kind) override {
         if (type == PointType::HwBreak) return -1;
-        points.push_back(fmt::format("Z{} {} {:x} {}", static_cast<int>(type), tid, addr, kind));
+        points.push_back(fmt::format("Z{} {} p{} {:x} {}", static_cast<int>(type), tid, process, addr, kind));
         return 0;
     }
-    int remove_point(uint32_t tid, PointType type, uint64_t addr, uint64_t kind) override {
-        points.push_back(fmt::format("z{} {} {:x} {}", static_cast<int>(type), tid, addr, kind));
+    int remove_point(uint32_t tid, uint32_t process, PointType type, uint64_t addr, uint64_t kind) override {
+        points.push_back(fmt::format("z{} {} p{} {:x} {}", static_cast<int>(type), tid, process, addr, kind));
         return 0;
     }
-    std::string exec_file(uint32_t) override { return "/tmp/init"; }
+    std::string exec_file(uint32_t id, bool by_process) override {
+        if (by_process) return id == 1 ? "/tmp/init" : id == 3 ? "/tmp/serial" : "";
+        return id == 7 ? "/tmp/serial" : "/tmp/init";
+    }
+    std::shared_ptr<const std::string> file(std::string_view path) override {
+        if (path == "/tmp/serial") return serial_elf;
+        return nullptr;
+    }
+    std::shared_ptr<const std::string> serial_elf = std::make_shared<const std::string>(std::string("\x7f" "ELF#$}*") + std::string(40000, 'x'));
     std::string monitor(std::string_view cmd) override { return "ran " + std::string(cmd) + "\n"; }
 };
 
@@ -207,10 +218,11 @@ TEST_CASE("session: the usual handshake") {
     CHECK(sup.find("qXfer:features:read+") != std::string::npos);
     CHECK(f.ask("QStartNoAckMode") == "OK");
     CHECK(f.session.no_ack());
-    CHECK(f.ask("?") == "T05thread:1;");
+    // gdb offered multiprocess: plain `target remote` is one process, pid 1.
+    CHECK(f.ask("?") == "T05thread:p1.1;");
     CHECK(f.ask("qAttached") == "0");
-    CHECK(f.ask("qC") == "QC1");
-    CHECK(f.ask("qfThreadInfo") == "m1,7");
+    CHECK(f.ask("qC") == "QCp1.1");
+    CHECK(f.ask("qfThreadInfo") == "mp1.1,p1.7");
     CHECK(f.ask("qsThreadInfo") == "l");
     CHECK(f.ask("vCont?") == "vCont;c;C;s;S");
     std::string xml = f.ask("qXfer:features:read:target.xml:0,ffb");
@@ -229,8 +241,7 @@ TEST_CASE("session: the whole target.xml comes back in pieces") {
     std::string doc;
     for (uint64_t off = 0;;) {
         std::string r = f.ask(fmt::format("qXfer:features:read:target.xml:{:x},100", off));
-        std::string data;
-        REQUIRE(unescape_binary(r.substr(1), data));
+        std::string data = r.substr(1);
         doc += data;
         off += data.size();
         if (r[0] == 'l') break;
@@ -293,7 +304,9 @@ TEST_CASE("session: memory, including hostile requests") {
     CHECK(f.target.mem[5] == '}');
     CHECK(f.target.mem[6] == '*');
     CHECK(is_error(f.ask("X400004,2:a}")));
-    CHECK(f.ask("x400004,3") == "b" + escape_binary("#}*"));
+    // Raw in the reply: frame_packet escapes it once, on the wire.
+    CHECK(f.ask("x400004,3") == "b#}*");
+    CHECK(frame_packet("b#}*").substr(0, 8) == "$b}\x03}]}\x0a");
 }
 
 TEST_CASE("session: breakpoints and watchpoints are validated") {
@@ -365,8 +378,9 @@ TEST_CASE("session: stop replies") {
 TEST_CASE("session: unknown and garbage packets never crash") {
     Fixture f;
     CHECK(f.ask("qTotallyUnknown") == "");
-    CHECK(f.ask("vFile:open:6a,0,0") == "");
-    CHECK(f.ask("!") == "");
+    CHECK(f.ask("vFile:open:6a,0,0") == "F-1,2");  // no such file
+    CHECK(f.ask("vFile:bogus:1") == "");
+    CHECK(f.ask("vFile:") == "F-1,16");
     CHECK(f.ask("") == "");
     CHECK(is_error(f.ask("qXfer:features:read:other.xml:0,10")));
     CHECK(is_error(f.ask("qXfer:features:read:target.xml:zz,10")));
@@ -375,11 +389,19 @@ TEST_CASE("session: unknown and garbage packets never crash") {
     CHECK(is_error(f.ask("qRcmd,zz")));
     CHECK(is_error(f.ask("qThreadExtraInfo,")));
 
-    // Random bytes through the decoder and every packet that comes out.
+    // Random bytes through the decoder and every packet that comes out, in
+    // plain mode and, half way, in the multiprocess view (pids, vFile, D;PID).
     std::mt19937 rng(42);
-    const std::string alphabet = "$#+-}*\x03:;,=0123456789abcdefxXmMgGpPqQvZzHTcCsSk?";
-    for (int round = 0; round < 2000; ++round) {
-        std::string junk;
+    const std::string alphabet = "$#+-}*\x03:;,=0123456789abcdefxXmMgGpPqQvZzHTcCsSk?.!DF";
+    const std::string words[] = {"vFile:open:", "vFile:pread:", "vFile:fstat:", "vFile:close:", "vFile:setfs:",
+                                 "Hgp", "vAttach;", "D;", "vKill;", "qXfer:exec-file:read:", "Tp", "vCont;c:p"};
+    for (int round = 0; round < 4000; ++round) {
+        if (round == 2000) {
+            f.ask("qSupported:multiprocess+;exec-events+");
+            f.ask("!");
+            REQUIRE(f.session.processes());
+        }
+        std::string junk = (round & 2) ? words[rng() % std::size(words)] : "";
         size_t n = rng() % 80;
         for (size_t i = 0; i < n; ++i) junk.push_back(alphabet[rng() % alphabet.size()]);
         // Half the time, frame it properly so the session sees it.
@@ -390,4 +412,178 @@ TEST_CASE("session: unknown and garbage packets never crash") {
             CHECK(o.reply.size() < kPacketSize * 2);
         }
     }
+}
+
+TEST_CASE("session: without multiprocess, thread ids are bare") {
+    Fixture f;
+    CHECK(f.ask("qSupported:swbreak+").find("multiprocess") == std::string::npos);
+    CHECK(f.ask("!") == "OK");
+    CHECK_FALSE(f.session.processes());
+    CHECK(f.ask("?") == "T05thread:1;");
+    CHECK(f.ask("qfThreadInfo") == "m1,7");
+}
+
+TEST_CASE("session: plain remote keeps one process even when gdb offers multiprocess") {
+    Fixture f;
+    CHECK(f.ask("qSupported:multiprocess+;exec-events+").find("multiprocess+") != std::string::npos);
+    CHECK_FALSE(f.session.processes());
+    CHECK(f.ask("?") == "T05thread:p1.1;");
+    CHECK(f.ask("qfThreadInfo") == "mp1.1,p1.7");
+    StopReply exited;
+    exited.kind = StopReply::Kind::Exited;
+    CHECK(f.session.format_stop(exited) == "W00;process:1");
+    // gdb's fake pid annex is ignored: the selected thread's program.
+    CHECK(f.ask("qXfer:exec-file:read:a410:0,100") == "l/tmp/init");
+    CHECK(f.ask("Hgp1.7") == "OK");
+    CHECK(f.ask("qXfer:exec-file:read:a410:0,100") == "l/tmp/serial");
+    CHECK(f.session.handle("vKill;a410").kind == Outcome::Kind::Kill);
+}
+
+TEST_CASE("session: extended mode with multiprocess makes every address space a process") {
+    Fixture f;
+    std::string sup = f.ask("qSupported:multiprocess+;swbreak+;exec-events+");
+    CHECK(sup.find(";multiprocess+") != std::string::npos);
+    CHECK(sup.find(";exec-events+") != std::string::npos);
+    CHECK(f.ask("!") == "OK");
+    CHECK(f.session.processes());
+    CHECK(f.ask("?") == "T05thread:p1.1;");
+    CHECK(f.ask("qC") == "QCp1.1");
+    CHECK(f.ask("qfThreadInfo") == "mp1.1,p3.7");
+    CHECK(f.ask("qXfer:threads:read::0,fff").find("id=\"p3.7\"") != std::string::npos);
+    CHECK(f.ask("qXfer:exec-file:read:3:0,100") == "l/tmp/serial");
+    CHECK(f.ask("qXfer:exec-file:read:1:0,100") == "l/tmp/init");
+    CHECK(is_error(f.ask("qXfer:exec-file:read:9:0,100")));  // no such process
+    CHECK(is_error(f.ask("qXfer:exec-file:read:zz:0,100")));
+    CHECK(f.ask("Tp3.7") == "OK");
+    CHECK(is_error(f.ask("Tp1.7")));  // thread 7 is not in process 1
+
+    SECTION("a process is selected with Hg, and its breakpoints follow it") {
+        CHECK(f.ask("Hgp3.0") == "OK");
+        CHECK(f.ask("p10") == "0020400000000000");  // thread 7's rip
+        CHECK(f.ask("Z0,401000,1") == "OK");
+        CHECK(f.ask("Hgp1.1") == "OK");
+        CHECK(f.ask("Z0,401000,1") == "OK");
+        // A process with no live thread left: its points still reach the target
+        // (they belong to its program), its memory does not.
+        CHECK(f.ask("Hgp9.0") == "OK");
+        CHECK(f.ask("z0,401000,1") == "OK");
+        CHECK(is_error(f.ask("m401000,4")));
+        REQUIRE(f.target.points.size() == 3);
+        CHECK(f.target.points[0] == "Z0 7 p3 401000 1");
+        CHECK(f.target.points[1] == "Z0 1 p1 401000 1");
+        CHECK(f.target.points[2] == "z0 0 p9 401000 1");
+    }
+    SECTION("stop replies name the process") {
+        StopReply stop;
+        stop.thread = 7;
+        stop.reason = StopReply::Reason::SwBreak;
+        CHECK(f.session.format_stop(stop) == "T05swbreak:;thread:p3.7;");
+        stop.reason = StopReply::Reason::Exec;
+        stop.exec_path = "/tmp/serial";
+        CHECK(f.session.format_stop(stop) == "T05exec:" + encode_hex("/tmp/serial") + ";thread:p3.7;");
+        StopReply exited;
+        exited.kind = StopReply::Kind::Exited;
+        exited.exit_code = 3;
+        CHECK(f.session.format_stop(exited) == "W03;process:1");
+    }
+    SECTION("detach and attach one process; kill ends the run once gdb lets go") {
+        CHECK(f.ask("D;3") == "OK");
+        CHECK(f.ask("qfThreadInfo") == "mp1.1");
+        CHECK(f.ask("vAttach;3") == "T05thread:p3.7;");
+        CHECK(f.ask("qfThreadInfo") == "mp1.1,p3.7");
+        CHECK(is_error(f.ask("vAttach;9")));
+        CHECK(is_error(f.ask("D;zz")));
+        CHECK(f.ask("D;3") == "OK");
+        CHECK(f.session.handle("D;1").kind == Outcome::Kind::Detach);  // the last one: the system runs on
+        CHECK(f.session.handle("vKill;1").kind == Outcome::Kind::KillLater);
+        CHECK(is_error(f.ask("vRun;")));
+    }
+    SECTION("vCont names threads of processes") {
+        Outcome o = f.session.handle("vCont;s:p3.7;c:p-1.-1");
+        REQUIRE(o.kind == Outcome::Kind::Resume);
+        CHECK(o.actions[0].thread == 7);
+        CHECK(o.actions[1].thread == -1);
+        o = f.session.handle("vCont;c:p3.0");
+        REQUIRE(o.kind == Outcome::Kind::Resume);
+        CHECK(o.actions[0].thread == 7);
+    }
+}
+
+TEST_CASE("host I/O: only the files the stub names, read-only, in bounded pieces") {
+    Fixture f;
+    const std::string path = encode_hex("/tmp/serial");
+    CHECK(f.ask("vFile:setfs:3") == "F0");
+    CHECK(f.ask("vFile:setfs:zz") == "F-1,16");
+    CHECK(f.ask("vFile:open:" + encode_hex("/etc/passwd") + ",0,0") == "F-1,2");
+    CHECK(f.ask("vFile:open:" + path + ",1,1a4") == "F-1,1e");    // writing: EROFS
+    CHECK(f.ask("vFile:open:" + path + ",200,1a4") == "F-1,1e");  // O_CREAT
+    CHECK(f.ask("vFile:open:" + path + ",0") == "F-1,16");
+    CHECK(f.ask("vFile:open:zz,0,0") == "F-1,16");
+    CHECK(f.ask("vFile:open:" + path + ",0,0") == "F0");
+
+    // The whole file, read as gdb does, comes back byte for byte.
+    std::string got;
+    for (;;) {
+        std::string r = f.ask(fmt::format("vFile:pread:0,3fff,{:x}", got.size()));
+        REQUIRE(r.size() >= 3);
+        REQUIRE(r[0] == 'F');
+        size_t semi = r.find(';');
+        REQUIRE(semi != std::string::npos);
+        uint64_t n = 0;
+        REQUIRE(parse_hex(r.substr(1, semi - 1), n));
+        CHECK(r.size() < kPacketSize);
+        std::string data = r.substr(semi + 1);  // raw: the framing escapes it
+        REQUIRE(data.size() == n);
+        if (n == 0) break;
+        got += data;
+    }
+    CHECK(got == *f.target.serial_elf);
+
+    std::string st = f.ask("vFile:fstat:0");
+    REQUIRE(st.substr(0, 4) == "F40;");
+    std::string raw = st.substr(4);
+    REQUIRE(raw.size() == 64);
+    uint64_t size = 0;
+    for (int i = 0; i < 8; ++i) size = size << 8 | static_cast<uint8_t>(raw[28 + i]);
+    CHECK(size == f.target.serial_elf->size());
+
+    CHECK(f.ask("vFile:pread:5,10,0") == "F-1,9");  // not open
+    CHECK(f.ask("vFile:pread:0,10") == "F-1,16");
+    CHECK(f.ask("vFile:pwrite:0,0,41") == "F-1,1e");
+    CHECK(f.ask("vFile:close:0") == "F0");
+    CHECK(f.ask("vFile:close:0") == "F-1,9");
+    CHECK(f.ask("vFile:fstat:0") == "F-1,9");
+
+    // Open files are bounded.
+    for (int i = 0; i < HostIo::kMaxOpen; ++i) CHECK(f.ask("vFile:open:" + path + ",0,0")[1] != '-');
+    CHECK(f.ask("vFile:open:" + path + ",0,0") == "F-1,18");
+}
+
+TEST_CASE("session: a gdb that takes no exec events sees every process in lists") {
+    Fixture f;
+    f.ask("qSupported:multiprocess+");
+    f.ask("!");
+    CHECK_FALSE(f.session.announces_processes());
+    CHECK(f.session.handle("vCont;c").kind == Outcome::Kind::Resume);
+    CHECK(f.ask("qfThreadInfo") == "mp1.1,p3.7");
+}
+
+TEST_CASE("session: after a resume, a new process reaches gdb in a stop reply, not in a list") {
+    Fixture f;
+    f.ask("qSupported:multiprocess+;exec-events+");
+    f.ask("!");
+    CHECK(f.session.handle("vCont;c").kind == Outcome::Kind::Resume);
+    // Neither process was listed before the resume: both are new to gdb.
+    CHECK(f.ask("qfThreadInfo") == "l");
+    CHECK_FALSE(f.session.known(3));
+    StopReply stop;
+    stop.thread = 7;
+    stop.reason = StopReply::Reason::Exec;
+    stop.exec_path = "/tmp/serial";
+    f.session.set_stop(stop);
+    CHECK(f.session.format_stop(stop).find("thread:p3.7;") != std::string::npos);
+    CHECK(f.session.known(3));
+    CHECK(f.ask("qfThreadInfo") == "mp3.7");
+    CHECK(f.ask("vAttach;1") == "T05thread:p1.1;");
+    CHECK(f.ask("qfThreadInfo") == "mp1.1,p3.7");
 }

@@ -76,9 +76,14 @@ ask() {
   local data cs
   printf '%s' "$(pkt "$2")" >&"$1"
   REPLY_PKT='<timeout>'
-  IFS= read -r -t 5 -d '#' data <&"$1" || return 1
-  IFS= read -r -t 5 -n 2 cs <&"$1" || return 1
-  REPLY_PKT=${data##*$}
+  # Console output (O and hex, as gdb prints while the target runs) comes
+  # before a stop reply: skip it, as gdb does.
+  while :; do
+    IFS= read -r -t 5 -d '#' data <&"$1" || return 1
+    IFS= read -r -t 5 -n 2 cs <&"$1" || return 1
+    REPLY_PKT=${data##*$}
+    [[ "$REPLY_PKT" =~ ^O([0-9a-f][0-9a-f])+$ ]] || break
+  done
 }
 # eof_within FD SECONDS: true when the peer closes FD in time (anything sent before is skipped).
 eof_within() {

@@ -56,13 +56,14 @@ ask() {
   fi
 }
 
-ask "qSupported:multiprocess+;swbreak+" '^PacketSize=4000;.*QStartNoAckMode\+'
+ask "qSupported:multiprocess+;swbreak+" '^PacketSize=4000;.*QStartNoAckMode\+.*;multiprocess\+'
 # A bad checksum: the stub asks for the packet again.
 printf '$g#00' >&3
 IFS= read -r -t 5 -n 1 ack <&3
 [ "$ack" = "-" ] || { echo "FAIL: bad checksum answered '$ack', want '-'"; fail=1; }
 ask "QStartNoAckMode" '^OK$'
-ask "?" '^T05thread:1;$'
+# The client offered multiprocess and stays in plain mode: one process, pid 1.
+ask "?" '^T05thread:p1\.1;$'
 # Noise outside packets is ignored; an absurdly long packet is dropped with an error.
 printf 'garbage\x01\x02' >&3
 { printf '$'; head -c 70000 /dev/zero | tr '\0' A; printf '#00'; } >&3
@@ -83,8 +84,8 @@ printf '%s' "$(pkt 'vCont;c')" >&3
 sleep 0.2
 printf '\x03' >&3
 recv
-[[ "$REPLY_PKT" =~ ^T02thread:1\;$ ]] || { echo "FAIL: ^C got '$REPLY_PKT', want T02thread:1;"; fail=1; }
-ask "qfThreadInfo" '^m1$'
+[[ "$REPLY_PKT" =~ ^T02thread:p1\.1\;$ ]] || { echo "FAIL: ^C got '$REPLY_PKT', want T02thread:p1.1;"; fail=1; }
+ask "qfThreadInfo" '^mp1\.1$'
 printf '%s' "$(pkt 'k')" >&3
 exec 3>&-
 

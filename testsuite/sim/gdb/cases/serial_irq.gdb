@@ -5,6 +5,8 @@
 monitor program serial
 break handle_irq
 continue
+# Where the breakpoint went (also said at the resume, as console output).
+monitor points
 # handle_irq also runs at start-up; go on until the call from the main loop
 # after poll() reported the IRQ notification.
 up
