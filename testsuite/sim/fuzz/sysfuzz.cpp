@@ -83,6 +83,11 @@ constexpr helios_caddr_t kSlotSelfTask = 29;
 constexpr unsigned kWorkerRadix = 8;
 constexpr uint64_t kLabelGo = 0x600;
 constexpr uint64_t kLabelDone = 0x601;
+// A worker's main thread ends by touching this (never mapped) address: the
+// page fault reaches the conductor through the fault endpoint the loader set,
+// which no call of the worker can take away (its capabilities, the report
+// endpoint included, may all be gone by then).
+constexpr uint64_t kDoneAddress = 0x000050000000D0E0ull;
 constexpr unsigned kMaxWorkers = 8;
 constexpr unsigned kMaxThreads = 8;
 constexpr unsigned kMaxRestarts = 3;
@@ -231,6 +236,9 @@ void nonblocking_call(Rng& r) {
     helios_caddr_t raw_cap = pick_cap(r, reckless);
     helios_caddr_t cap = never_endpoint(raw_cap);  // what is invoked
     WorkerState& w = g_worker;
+    // Its own cspace too: a reckless call may have destroyed that capability
+    // and a later one filled the slot with an endpoint.
+    const helios_caddr_t cs = never_endpoint(w.cspace);
     switch (r.below(23)) {
         case 0: (void)helios::sys::identify(cap); break;
         case 1: (void)helios::sys::nbsend(raw_cap, random_tag(r, reckless)); break;  // any invocation of anything
@@ -255,22 +263,22 @@ void nonblocking_call(Rng& r) {
             break;
         }
         case 6: {
-            SysResult res = helios::cspace_copy(w.cspace, r.chance(4) ? pick_cap(r, false) : kUndef, cap,
+            SysResult res = helios::cspace_copy(cs, r.chance(4) ? pick_cap(r, false) : kUndef, cap,
                                                 r.below(16));
             if (res.ok()) remember(static_cast<helios_caddr_t>(res.value));
             break;
         }
         case 7: {
-            SysResult res = helios::cspace_mint(w.cspace, kUndef, cap, r.below(16), r.next());
+            SysResult res = helios::cspace_mint(cs, kUndef, cap, r.below(16), r.next());
             if (res.ok()) remember(static_cast<helios_caddr_t>(res.value));
             break;
         }
         case 8: {
-            SysResult res = helios::cspace_move(w.cspace, r.chance(4) ? pick_cap(r, false) : kUndef, cap);
+            SysResult res = helios::cspace_move(cs, r.chance(4) ? pick_cap(r, false) : kUndef, cap);
             if (res.ok()) remember(static_cast<helios_caddr_t>(res.value));
             break;
         }
-        case 9: (void)helios::cspace_destroy(w.cspace, cap); break;
+        case 9: (void)helios::cspace_destroy(cs, cap); break;
         case 10: {  // map a page where the fuzzed pages live (page tables from the playground)
             uint64_t va = kFuzzWindow + r.below(kFuzzWindowPages) * 4096;
             if (r.chance(8)) va = (r.below(1u << 15) << 30) & (HELIOS_USER_TOP - 1) & ~0xFFFull;
@@ -486,13 +494,21 @@ int worker_main() {
 
     for (uint64_t i = 0; i < calls; ++i) nonblocking_call(r);
 
-    helios_ipcbuf* b = helios::ipcbuf();
-    b->params[0] = nonce;
-    b->params[1] = calls;
-    b->params[2] = w.thread_calls;
-    b->params[3] = index;
-    (void)helios::sys::send(kSlotReport, HELIOS_TAG(kLabelDone, 0, 4));
-    for (;;) (void)helios::sys::recv(kSlotControl);  // the conductor destroys this worker
+    // The counts, best effort: only to an endpoint (the slot may hold
+    // anything by now), without blocking (a worker thread could be the one
+    // receiving on whatever endpoint is there), a few tries while the
+    // conductor is busy.
+    SysResult id = helios::sys::identify(kSlotReport);
+    for (int attempt = 0; attempt < 64 && id.ok() && HELIOS_IDENTIFY_TYPE(id.value) == HELIOS_CT_ENDPOINT; ++attempt) {
+        helios_ipcbuf* b = helios::ipcbuf();
+        b->params[0] = nonce;
+        b->params[1] = calls;
+        b->params[2] = w.thread_calls;
+        b->params[3] = index;
+        if (helios::sys::nbsend(kSlotReport, HELIOS_TAG(kLabelDone, 0, 4)).status != HELIOS_EWOULD_BLOCK) break;
+        (void)helios::sys::yield();
+    }
+    for (;;) *reinterpret_cast<volatile uint64_t*>(kDoneAddress) = nonce;  // "done", as a fault
 }
 
 // ---- the conductor ---------------------------------------------------------------
@@ -631,7 +647,7 @@ int conductor_main(const helios_bootinfo& bi) {
         return 1;
     }
 
-    uint64_t main_calls = 0, thread_calls = 0, restarts = 0, crashes = 0;
+    uint64_t main_calls = 0, thread_calls = 0, restarts = 0, crashes = 0, finished = 0;
     unsigned active = 0;
     unsigned restarts_of[kMaxWorkers] = {};
     for (unsigned i = 0; i < cfg.workers; ++i) {
@@ -659,10 +675,8 @@ int conductor_main(const helios_bootinfo& bi) {
         if (label == kLabelDone && HELIOS_TAG_NPARAMS(got.value) >= 4 && b->badge >= 1 && b->badge <= cfg.workers) {
             mercury::Program& p = g_workers[b->badge - 1];
             if (!p.running || params[0] != g_nonce[p.index]) continue;  // a thread's forgery
-            main_calls += params[1];
+            main_calls += params[1];  // the worker's "done" fault follows
             thread_calls += params[2];
-            mercury::destroy_instance(p);
-            --active;
             continue;
         }
         if (label != HELIOS_LABEL_FAULT || HELIOS_TAG_NPARAMS(got.value) < HELIOS_FAULT_NPARAMS) continue;
@@ -671,6 +685,12 @@ int conductor_main(const helios_bootinfo& bi) {
         if (index >= cfg.workers) continue;
         mercury::Program& p = g_workers[index];
         if (!p.running || mercury::fault_cookie(p) != cookie) continue;
+        if (params[HELIOS_FAULT_P_KIND] == HELIOS_FAULT_PAGE && params[HELIOS_FAULT_P_ADDR] == kDoneAddress) {
+            mercury::destroy_instance(p);  // done: its threads, blocked or not, and all it made
+            ++finished;
+            --active;
+            continue;
+        }
         ++crashes;
         helios::printf("[sysfuzz] %s crashed: %s at 0x%lx ip 0x%lx\n", p.name,
                        helios_fault_kind_text(params[HELIOS_FAULT_P_KIND]) ? helios_fault_kind_text(params[HELIOS_FAULT_P_KIND]) : "fault",
@@ -688,9 +708,9 @@ int conductor_main(const helios_bootinfo& bi) {
             --active;
         }
     }
-    helios::printf("\n[sysfuzz] done: %lu calls (%lu by main threads, %lu by other threads), %lu crashes, %lu "
-                   "restarts\n",
-                   main_calls + thread_calls, main_calls, thread_calls, crashes, restarts);
+    helios::printf("\n[sysfuzz] done: %lu calls (%lu by main threads, %lu by other threads), %lu of %lu workers "
+                   "finished, %lu crashes, %lu restarts\n",
+                   main_calls + thread_calls, main_calls, thread_calls, finished, cfg.workers, crashes, restarts);
     return 0;
 }
 
