@@ -73,6 +73,8 @@ public:
     bool on_stop(Machine& machine, Task& task, const StopEvent& event, user_regs_struct& regs) override;
     void on_idle(Machine& machine) override;
     void on_exit(Machine& machine, int exit_code) override;
+    // on_exit's report to gdb (the exit packet, answering gdb meanwhile).
+    void report_exit(Machine& machine, int exit_code);
     int attention_fd() const override { return server_ ? server_->attention_fd() : -1; }
     bool on_attention(Machine& machine, Task& task, user_regs_struct& regs) override;
     void address_space_gone(uint32_t id) override;

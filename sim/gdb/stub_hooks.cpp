@@ -322,6 +322,18 @@ bool GdbStub::on_attention(Machine& machine, Task& task, user_regs_struct& regs)
 }
 
 void GdbStub::on_exit(Machine& machine, int exit_code) {
+    report_exit(machine, exit_code);
+    // The run is over, and the machine may go before this stub does: stop
+    // listening to its UARTs now and forget it.
+    for (unsigned port = 0; port < 2; ++port)
+        if (uart_show_[port]) {
+            machine.listen_to_uart(port, nullptr);
+            uart_show_[port] = false;
+        }
+    machine_ = nullptr;
+}
+
+void GdbStub::report_exit(Machine& machine, int exit_code) {
     machine_ = &machine;
     if (!server_->connected() || !session_) return;
     remove_all();

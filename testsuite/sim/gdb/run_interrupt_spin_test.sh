@@ -60,14 +60,14 @@ ask() {
 
 ask "qSupported:multiprocess+;swbreak+" '^PacketSize='
 ask "QStartNoAckMode" '^OK$'
-ask "?" '^T05thread:1;$'
+ask "?" '^T05thread:p1\.1;$'
 # Twice: run, let it spin (it never enters the kernel), interrupt with ^C.
 for round in 1 2; do
   printf '%s' "$(pkt 'vCont;c')" >&3
   sleep 0.3
   printf '\x03' >&3
   recv
-  [[ "$REPLY_PKT" =~ ^T02thread:1\;$ ]] || { echo "FAIL: ^C (round $round) got '$REPLY_PKT', want T02thread:1;"; fail=1; }
+  [[ "$REPLY_PKT" =~ ^T02thread:p1\.1\;$ ]] || { echo "FAIL: ^C (round $round) got '$REPLY_PKT', want T02thread:p1.1;"; fail=1; }
   # The stop is inside the loop: registers can be read there.
   ask "p10" '^[0-9a-f]{16}$'
 done
