@@ -93,6 +93,7 @@ std::string format_stop_reply(const StopReply& stop) {
         case StopReply::Reason::RWatch: s += fmt::format("rwatch:{:x};", stop.data_addr); break;
         case StopReply::Reason::AWatch: s += fmt::format("awatch:{:x};", stop.data_addr); break;
         case StopReply::Reason::Exec: s += "exec:" + encode_hex(stop.exec_path) + ";"; break;
+        case StopReply::Reason::ReplayEnd: s += "replaylog:end;"; break;
     }
     if (stop.thread && stop.process) {
         s += fmt::format("thread:p{:x}.{:x};", stop.process, stop.thread);

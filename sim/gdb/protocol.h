@@ -85,7 +85,9 @@ struct StopReply {
     // Multiprocess view: the thread's process (thread ids become pPID.TID;
     // W/X name it); 0: plain thread ids.
     uint32_t process = 0;
-    enum class Reason : uint8_t { None, SwBreak, Watch, RWatch, AWatch, Exec } reason = Reason::None;
+    // ReplayEnd: the end of what a replay can reproduce (a divergence):
+    // gdb says "No more reverse-execution history".
+    enum class Reason : uint8_t { None, SwBreak, Watch, RWatch, AWatch, Exec, ReplayEnd } reason = Reason::None;
     uint64_t data_addr = 0;  // Watch/RWatch/AWatch
     std::string exec_path;   // Exec: the program the process now runs (a new address space)
 };

@@ -73,6 +73,7 @@ public:
     bool on_stop(Machine& machine, Task& task, const StopEvent& event, user_regs_struct& regs) override;
     void on_idle(Machine& machine) override;
     void on_exit(Machine& machine, int exit_code) override;
+    void on_divergence(Machine& machine, Task* task, user_regs_struct* regs, const std::string& report) override;
     // on_exit's report to gdb (the exit packet, answering gdb meanwhile).
     void report_exit(Machine& machine, int exit_code);
     int attention_fd() const override { return server_ ? server_->attention_fd() : -1; }

@@ -321,6 +321,24 @@ bool GdbStub::on_attention(Machine& machine, Task& task, user_regs_struct& regs)
     return true;
 }
 
+void GdbStub::on_divergence(Machine& machine, Task* task, user_regs_struct* regs, const std::string& report) {
+    // gdb waits for a stop reply while the system runs: the divergence is
+    // that stop (at the divergent event, nothing run since), with the report
+    // printed in the session; whatever gdb does next, the run then ends.
+    machine_ = &machine;
+    if (!task || !regs || !running_ || !session_ || !server_->connected()) return;
+    bind_notes_ += "helios-sim: " + report;
+    if (!report.empty() && report.back() != '\n') bind_notes_ += '\n';
+    bind_notes_ += "helios-sim: the replay stops here (nothing after this event can be reproduced); inspect the "
+                   "system, then continue or kill to end the run (status 3)\n";
+    send_console_output();
+    StopReply stop;
+    stop.signal = gdb::kSigTrap;
+    stop.thread = task->id();
+    stop.reason = StopReply::Reason::ReplayEnd;
+    (void)serve(task, regs, stop, true);
+}
+
 void GdbStub::on_exit(Machine& machine, int exit_code) {
     report_exit(machine, exit_code);
     // The run is over, and the machine may go before this stub does: stop

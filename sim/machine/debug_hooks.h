@@ -36,6 +36,13 @@ public:
     // and was cleaned up, or was killed). Called inside the kernel: only
     // note it; report it at the next before_run or on_idle.
     virtual void address_space_gone(uint32_t id) { (void)id; }
+    // A replay diverged from its recording (`report` says where and how):
+    // the system is settled at the divergent event, `task` (may be null) is
+    // the one to show, with `regs` (null when it has no thread). The
+    // debugger may hold the system here; the run ends when this returns.
+    virtual void on_divergence(Machine& machine, Task* task, user_regs_struct* regs, const std::string& report) {
+        (void)machine, (void)task, (void)regs, (void)report;
+    }
     // The run is over (init exited, timeout, deadlock): tell the debugger.
     virtual void on_exit(Machine& machine, int exit_code) = 0;
 

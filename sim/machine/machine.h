@@ -239,6 +239,10 @@ private:
     // ---- record and replay (record_replay.cpp) ----
     void apply_injection(const Injection& inj);
     std::string divergence_report(const std::string& expected, const std::string& actual);
+    // "tN = program, at function (file:line)" for each task the lines name.
+    std::string describe_tasks_in(const std::string& lines);
+    // Under a debugger, a divergence stops the system first (it ends the run after).
+    void stop_debugger_at_divergence();
     // The replay's verdict on a run that ended with `outcome` (unchanged
     // when this is no replay that checks events, or it already diverged).
     RunOutcome replay_verdict(RunOutcome outcome);
@@ -278,6 +282,7 @@ private:
     uint64_t event_index_ = 0;         // kernel events so far
     std::deque<std::string> history_;  // the last events, for divergence reports
     std::string divergence_;
+    bool divergence_shown_ = false;  // the debugger was stopped at it
     bool cutoff_reached_ = false;
     uint64_t entries_ = 0;
     uint64_t next_tick_ = kTickNs;

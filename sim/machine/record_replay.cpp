@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace helios::sim {
 
 void Machine::trace(const arch::TraceEvent& event) {
@@ -45,8 +48,53 @@ std::string Machine::divergence_report(const std::string& expected, const std::s
     std::string r = fmt::format("replay diverged at event {}\n  expected: {}\n  actual:   {}\n  recent history:\n",
                                 event_index_ - 1, expected, actual);
     for (const std::string& h : history_) r += "    " + h + "\n";
+    r += describe_tasks_in(expected + "\n" + actual);
     r += host_difference_note();
     return r;
+}
+
+std::string Machine::describe_tasks_in(const std::string& lines) {
+    // Trace lines name tasks "tN": say which program each runs and where it
+    // is (its pc at its last kernel entry, by function and source line).
+    std::vector<uint32_t> ids;
+    for (size_t i = 0; i + 1 < lines.size(); ++i) {
+        bool starts = lines[i] == 't' && (i == 0 || lines[i - 1] == ' ') && std::isdigit(static_cast<unsigned char>(lines[i + 1]));
+        if (!starts) continue;
+        uint64_t id = 0;
+        size_t j = i + 1;
+        while (j < lines.size() && std::isdigit(static_cast<unsigned char>(lines[j])) && id < (1ull << 32))
+            id = id * 10 + static_cast<uint64_t>(lines[j++] - '0');
+        if (j < lines.size() && lines[j] != ' ' && lines[j] != '\n') continue;
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(static_cast<uint32_t>(id));
+    }
+    if (ids.empty()) return "";
+    std::string r = "  tasks:\n";
+    std::vector<Task*> alive = tasks();
+    for (uint32_t id : ids) {
+        auto it = std::find_if(alive.begin(), alive.end(), [id](Task* t) { return t->id() == id; });
+        if (it == alive.end()) {
+            r += fmt::format("    t{}: no longer alive\n", id);
+            continue;
+        }
+        std::string program = task_name(**it);
+        uint64_t pc = (*it)->regs.rip;
+        r += fmt::format("    t{} = {}, at {}\n", id, program.empty() ? "?" : program,
+                         symbols_ ? symbols_->describe(program, pc) : fmt::format("{:#x}", pc));
+    }
+    return r;
+}
+
+void Machine::stop_debugger_at_divergence() {
+    if (divergence_shown_) return;
+    divergence_shown_ = true;
+    Task* task = kernel_.current() ? kernel_.current() : kernel_.init_task();
+    user_regs_struct* regs = nullptr;
+    if (task)
+        if (auto th = husks_->thread_for(*task)) {
+            if (task->dirty != kDirtyNone) store_regs(*task, (*th)->regs);
+            regs = &(*th)->regs;
+        }
+    debug_->on_divergence(*this, task, regs, divergence_);
 }
 
 RunOutcome Machine::replay_verdict(RunOutcome outcome) {

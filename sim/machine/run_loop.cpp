@@ -31,7 +31,10 @@ RunOutcome Machine::run_loop() {
     // the event trace exactly as they were, however long the stop lasted.
     bool boundary_due = true;
     for (;;) {
-        if (!divergence_.empty()) return {3, divergence_};
+        if (!divergence_.empty()) {
+            if (debug_) stop_debugger_at_divergence();
+            return {3, divergence_};
+        }
         if (cutoff_reached_)
             return {0, fmt::format("the scenario was cut off after {} events (its recorder died); the replay "
                                    "matched up to there", config_.replay->events.size())};

@@ -158,6 +158,8 @@ TEST_CASE("an edited input byte makes the replay diverge where it is read", "[re
     CHECK(r.output.find("value=0x79") != std::string::npos);  // expected
     CHECK(r.output.find("value=0x59") != std::string::npos);  // actual
     CHECK(r.output.find("recent history") != std::string::npos);
+    // Tasks by program, pcs by function and line.
+    CHECK(r.output.find("tasks:\n    t1 = init, at main") != std::string::npos);
 }
 
 TEST_CASE("a scenario replayed with a changed image is refused unless forced", "[replay]") {
