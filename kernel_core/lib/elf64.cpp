@@ -93,7 +93,9 @@ ElfError ElfImage::open(const uint8_t* image, size_t size) {
     if (eh.machine != elf::kMachineX86_64) return ElfError::wrong_machine;
     if (eh.type != elf::kTypeExec) return ElfError::not_executable;
     if (eh.ehsize != sizeof(elf::Ehdr)) return ElfError::bad_header_size;
-    if (eh.phnum == 0) return ElfError::no_program_headers;
+    // e_phoff 0 means "no program header table" (the ELF spec), whatever
+    // e_phnum says: libelf reads it so, and the header itself is not one.
+    if (eh.phnum == 0 || eh.phoff == 0) return ElfError::no_program_headers;
     if (eh.phentsize != sizeof(elf::Phdr)) return ElfError::bad_phentsize;
     if (eh.phnum > kMaxProgramHeaders) return ElfError::too_many_program_headers;
     // phnum <= 128, so the product cannot overflow.
