@@ -87,7 +87,7 @@ function(helios_image name)
     list(APPEND copy_commands COMMAND ${CMAKE_COMMAND} -E copy $<TARGET_FILE:${target}> ${stage}/${path})
     list(APPEND paths ${path})
     # The target (built first) and its file (a changed program repacks the
-    # image): testsuite/build checks the build graph keeps both.
+    # image): testsuite/build_graph checks the build graph keeps both.
     list(APPEND deps ${target} $<TARGET_FILE:${target}>)
   endforeach()
   add_custom_command(
